@@ -1,0 +1,1 @@
+"""The factory data warehouse: schema, migrations, sessions and seed data."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the warehouse (one upgrade path for PostgreSQL and SQLite)."""
