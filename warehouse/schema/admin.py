@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse.base import AuditMixin, Base, CreatedMixin, IdMixin, UpdatedMixin, UuidMixin, active_index
 from warehouse.types import BigId, UTCDateTime
@@ -36,6 +36,7 @@ class AdmUser(IdMixin, UuidMixin, AuditMixin, Base):
     full_name: Mapped[str | None] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role_id: Mapped[int] = mapped_column(BigId, ForeignKey("adm_role.id"))
+    role: Mapped[AdmRole] = relationship(foreign_keys=[role_id], lazy="joined")
     phone: Mapped[str | None] = mapped_column(String(16), unique=True)
     wa_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     wa_opt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -65,6 +66,8 @@ class AdmRolePermission(IdMixin, Base):
     __table_args__ = (UniqueConstraint("role_id", "permission_id"),)
     role_id: Mapped[int] = mapped_column(BigId, ForeignKey("adm_role.id", ondelete="CASCADE"))
     permission_id: Mapped[int] = mapped_column(BigId, ForeignKey("adm_permission.id", ondelete="CASCADE"))
+    role: Mapped[AdmRole] = relationship()
+    permission: Mapped[AdmPermission] = relationship()
 
 
 class AdmMenu(IdMixin, Base):
@@ -79,6 +82,7 @@ class AdmMenu(IdMixin, Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     permission_code: Mapped[str | None] = mapped_column(String(50), ForeignKey("adm_permission.code"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    parent: Mapped[AdmMenu | None] = relationship(remote_side="AdmMenu.id")
 
 
 class AdmRoleMenu(IdMixin, Base):
@@ -88,6 +92,8 @@ class AdmRoleMenu(IdMixin, Base):
     __table_args__ = (UniqueConstraint("role_id", "menu_id"),)
     role_id: Mapped[int] = mapped_column(BigId, ForeignKey("adm_role.id", ondelete="CASCADE"))
     menu_id: Mapped[int] = mapped_column(BigId, ForeignKey("adm_menu.id", ondelete="CASCADE"))
+    role: Mapped[AdmRole] = relationship()
+    menu: Mapped[AdmMenu] = relationship()
 
 
 class AdmSession(IdMixin, Base):

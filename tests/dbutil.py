@@ -1,0 +1,47 @@
+"""Test databases: a fresh SQLite file or a fresh PostgreSQL database per use, migrated."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from warehouse.db import make_engine
+from warehouse.migrate import upgrade
+
+# Admin URL of a PostgreSQL server tests may create databases on; .ci/run sets it and REQUIRE_POSTGRES=1.
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "")
+REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES", "") == "1"
+
+
+@contextmanager
+def fresh_database(backend: str, tmp_dir: Path, migrate: bool = True) -> Iterator[Engine]:
+    """Yield an engine on a new, empty (optionally migrated) database; drop it afterwards."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_dir / f'wh-{uuid.uuid4().hex[:8]}.db'}")
+        try:
+            if migrate:
+                upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    name = f"sf_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+    try:
+        if migrate:
+            upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
