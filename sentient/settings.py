@@ -21,6 +21,7 @@ class Settings(BaseSettings):
 
     app_env: Literal["development", "test", "production"] = "development"
     secret_key: SecretStr = SecretStr(DEV_SECRET)
+    api_key: SecretStr | None = None  # X-API-Key for the HTTP API; required when APP_ENV=production
     log_level: str = "INFO"
 
     # Warehouse. SQLite is the embedded default; `postgresql+psycopg://user@host/db` is production.
@@ -71,6 +72,8 @@ class Settings(BaseSettings):
             self.chroma_path = self.data_dir / "chroma"
         if self.app_env == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
             raise ValueError("SECRET_KEY must be set to a real secret when APP_ENV=production")
+        if self.app_env == "production" and not self.api_key:
+            raise ValueError("API_KEY must be set when APP_ENV=production")
         return self
 
     @property

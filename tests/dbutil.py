@@ -14,9 +14,27 @@ from sqlalchemy.engine import make_url
 from warehouse.db import make_engine
 from warehouse.migrate import upgrade
 
-# Admin URL of a PostgreSQL server tests may create databases on; .ci/run sets it and REQUIRE_POSTGRES=1.
-PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "")
+# A PostgreSQL server tests may create databases on: TEST_DATABASE_URL, else the local default if it answers.
+# .ci/run sets REQUIRE_POSTGRES=1 so that a missing server fails the run instead of skipping.
+LOCAL_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES", "") == "1"
+
+
+def _find_postgres() -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        return url
+    try:
+        engine = create_engine(LOCAL_PG, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return LOCAL_PG
+    except Exception:  # no local server: PostgreSQL tests are skipped (or fail under REQUIRE_POSTGRES)
+        return ""
+
+
+PG_ADMIN_URL = _find_postgres()
 
 
 @contextmanager

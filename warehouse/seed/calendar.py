@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from warehouse.periods import month_end, month_start
+
 # The spec's sample data (section 1.8) is written as of this day; seeding with it reproduces the spec.
 SPEC_TODAY = date(2024, 12, 27)
 
-
-def month_start(day: date, months_back: int = 0) -> date:
-    """The first day of the month `months_back` months before `day`'s month."""
-    index = day.year * 12 + (day.month - 1) - months_back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(day: date, months_back: int = 0) -> date:
-    """The last day of the month `months_back` months before `day`'s month."""
-    return month_start(day, months_back - 1) - timedelta(days=1)
+__all__ = ["SPEC_TODAY", "doc_no", "history_start", "in_month", "month_end", "month_start"]
 
 
 def in_month(day: date, months_back: int, dom: int) -> date:

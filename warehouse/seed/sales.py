@@ -43,7 +43,7 @@ ORDERS = [
     Order("CUST-005", (1, 12), (("ITM-005", 600, "0"),), "Closed", "on_time", "paid"),
     Order("CUST-002", (1, 15), (("ITM-001", 400, "0"),), "Closed", "on_time", "paid"),
     Order("CUST-004", (1, 19), (("ITM-003", 120, "0"),), "Closed", "on_time", "paid"),
-    Order("CUST-005", (1, 24), (("ITM-005", 500, "0"), ("ITM-003", 512, "0")), "Closed", "late", "open"),
+    Order("CUST-005", (1, 20), (("ITM-005", 500, "0"), ("ITM-003", 512, "0")), "Closed", "late", "open"),
     Order("CUST-002", (1, 26), (("ITM-001", 100, "0"),), "Cancel"),
     # The spec's sample orders (1.8 B), SO-…-0001 to 0004, dated relative to today.
     Order("CUST-001", -7, (("ITM-001", 500, "0"),), "Approved", "on_time", "open", key="SO1"),

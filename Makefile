@@ -1,0 +1,40 @@
+# One task runner for developers, the README and CI. Every target creates or reuses .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench eval install clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)  ## migrate, load the sample data (once) and serve on http://$(HOST):$(PORT)
+	$(VENV)/bin/sentient db upgrade
+	$(VENV)/bin/sentient seed
+	$(VENV)/bin/sentient serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)  ## all tests, on SQLite and (when a server answers) PostgreSQL
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check sentient tools tests bench
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)  ## timings against baselines measured in the same run
+	$(PY) -m bench.seed_scale
+
+eval: $(STAMP)
+	@echo "no golden set yet: the evaluation arrives with the agent" && exit 1
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,48 @@
+"""Liveness and readiness: /healthz says the process runs, /readyz checks each dependency."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from sentient.deps import StateDep
+from sentient.state import AppState
+from warehouse.migrate import current_revision, head_revision
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up and serving."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(state: StateDep) -> JSONResponse:
+    """Ready when every dependency answers; 503 with the failing ones otherwise."""
+    checks = {"database": check_database(state)}
+    ok = all(c["ok"] for c in checks.values())
+    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+
+def check_database(state: AppState) -> dict[str, Any]:
+    """The warehouse answers a query and is migrated to the code's latest revision."""
+    started = time.perf_counter()
+    backend = state.engine.dialect.name
+    try:
+        with state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        revision, head = current_revision(state.engine), head_revision()
+    except Exception as exc:  # any driver error means "not ready"; the class name is enough to act on
+        return {"ok": False, "backend": backend, "error": type(exc).__name__}
+    latency = round((time.perf_counter() - started) * 1000, 1)
+    result: dict[str, Any] = {"ok": revision == head, "backend": backend, "revision": revision,
+                              "latency_ms": latency}
+    if revision != head:
+        result["error"] = f"database at revision {revision}, code expects {head}: run `sentient db upgrade`"
+    return result

@@ -1,0 +1,132 @@
+"""The `sentient` command line: migrate, seed, serve and inspect the warehouse."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from sentient.settings import get_settings
+from warehouse.db import make_engine
+
+app = typer.Typer(help="Sentient Factory: the factory's assistant.", no_args_is_help=True)
+db_app = typer.Typer(help="Warehouse schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    return make_engine(settings.database_url, pool_size=settings.db_pool_size)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Migrate the warehouse to the latest schema (safe to run again)."""
+    from warehouse.migrate import current_revision, upgrade
+
+    engine = _engine()
+    upgrade(engine, revision)
+    console.print(f"database at revision [bold]{current_revision(engine)}[/] ({engine.url.get_backend_name()})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision and the code's."""
+    from warehouse.migrate import current_revision, head_revision
+
+    typer.echo(json.dumps({"current": current_revision(_engine()), "head": head_revision()}))
+
+
+@app.command()
+def seed(
+    scale: Annotated[int, typer.Option(min=0, max=1000, help="Add N units of synthetic history.")] = 0,
+    reset: Annotated[bool, typer.Option(help="Delete all warehouse rows first.")] = False,
+    today: Annotated[str | None, typer.Option(help="Business date YYYY-MM-DD (default FACTORY_TODAY).")] = None,
+) -> None:
+    """Load the spec's sample data (and optional synthetic history), dated relative to today."""
+    from warehouse.migrate import upgrade
+    from warehouse.seed.base import STEPS, seed_base, wipe
+
+    settings, engine = get_settings(), _engine()
+    day = date.fromisoformat(today) if today else settings.today()
+    upgrade(engine)
+    if reset:
+        wipe(engine)
+    with _progress() as progress:
+        task = progress.add_task("sample data", total=len(STEPS))
+        loaded = seed_base(engine, day, settings.tz, on_step=lambda _s: progress.advance(task))
+        progress.update(task, completed=len(STEPS))
+    console.print(f"sample data {'loaded' if loaded else 'already present'} (today = {day})")
+    if scale:
+        _seed_synthetic(engine, scale, day)
+
+
+def _seed_synthetic(engine, scale: int, day: date) -> None:  # type: ignore[no-untyped-def]
+    from warehouse.seed.synthetic import add_synthetic_history
+
+    started = time.perf_counter()
+    with _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        result = add_synthetic_history(engine, scale, day, progress=report)
+    table = Table("table", "rows", title=f"synthetic history, scale {scale}")
+    for name, count in sorted(result.rows.items()):
+        table.add_row(name, f"{count:,}")
+    table.add_row("[bold]total", f"[bold]{sum(result.rows.values()):,}")
+    console.print(table)
+    console.print(f"done in {time.perf_counter() - started:,.1f} s")
+
+
+@app.command()
+def summary(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Print the dashboard summary as of the business date."""
+    from tools.dashboard import dashboard_summary
+
+    settings = get_settings()
+    with Session(_engine()) as session:
+        result = dashboard_summary(session, settings.today())
+    if as_json:
+        typer.echo(result.model_dump_json())
+        return
+    table = Table("figure", "value", title=f"dashboard as of {result.as_of}")
+    for key, value in result.model_dump(exclude={"as_of", "currency"}).items():
+        table.add_row(key, "-" if value is None else f"{value:,}")
+    Console().print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Run the HTTP service."""
+    import uvicorn
+
+    from sentient.app import create_app
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=False)
+
+
+if __name__ == "__main__":
+    app()

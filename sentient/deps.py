@@ -1,0 +1,53 @@
+"""FastAPI dependencies: one place that hands out settings, sessions and the caller's access."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from sentient.errors import ApiError
+from sentient.settings import Settings
+from sentient.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    """The process's shared clients, built in the lifespan."""
+    return request.app.state.sentient  # type: ignore[no-any-return]
+
+
+def get_app_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:
+    """The settings the app was built with (tests pass their own to create_app)."""
+    return state.settings
+
+
+def get_session(state: Annotated[AppState, Depends(get_state)]) -> Iterator[Session]:
+    """A read session for one request."""
+    with state.sessions() as session:
+        yield session
+
+
+def get_today(settings: Annotated[Settings, Depends(get_app_settings)]) -> date:
+    """The business date answers are computed for."""
+    return settings.today()
+
+
+def require_api_key(
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> None:
+    """Check X-API-Key when API_KEY is configured (always configured in production, see Settings)."""
+    expected = settings.api_key.get_secret_value() if settings.api_key else ""
+    if expected and not hmac.compare_digest(expected.encode(), (x_api_key or "").encode()):
+        raise ApiError(401, "unauthorized", "A valid X-API-Key header is required.")
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+StateDep = Annotated[AppState, Depends(get_state)]
+SessionDep = Annotated[Session, Depends(get_session)]
+TodayDep = Annotated[date, Depends(get_today)]
+ApiKeyDep = Depends(require_api_key)
