@@ -6,7 +6,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,7 +61,10 @@ class Settings(BaseSettings):
     @field_validator("factory_tz")
     @classmethod
     def _known_tz(cls, value: str) -> str:
-        ZoneInfo(value)  # raises on an unknown zone name, so a typo fails at start-up
+        try:
+            ZoneInfo(value)  # a typo in the zone name fails at start-up, not at the first answer
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
     @model_validator(mode="after")
