@@ -24,7 +24,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState.build(settings)
         app.state.sentient = state
-        log.info("sentient started: database=%s today=%s", state.engine.url.get_backend_name(), settings.today())
+        log.info(
+            "sentient started: database=%s today=%s", state.engine.url.get_backend_name(), settings.today()
+        )
         try:
             yield
         finally:

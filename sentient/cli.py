@@ -10,8 +10,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sentient.settings import get_settings
@@ -23,7 +24,7 @@ app.add_typer(db_app, name="db")
 console = Console(stderr=True)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     settings = get_settings()
     return make_engine(settings.database_url, pool_size=settings.db_pool_size)
 
@@ -35,7 +36,9 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 
     engine = _engine()
     upgrade(engine, revision)
-    console.print(f"database at revision [bold]{current_revision(engine)}[/] ({engine.url.get_backend_name()})")
+    console.print(
+        f"database at revision [bold]{current_revision(engine)}[/] ({engine.url.get_backend_name()})"
+    )
 
 
 @db_app.command("current")
@@ -50,7 +53,9 @@ def db_current() -> None:
 def seed(
     scale: Annotated[int, typer.Option(min=0, max=1000, help="Add N units of synthetic history.")] = 0,
     reset: Annotated[bool, typer.Option(help="Delete all warehouse rows first.")] = False,
-    today: Annotated[str | None, typer.Option(help="Business date YYYY-MM-DD (default FACTORY_TODAY).")] = None,
+    today: Annotated[
+        str | None, typer.Option(help="Business date YYYY-MM-DD (default FACTORY_TODAY).")
+    ] = None,
 ) -> None:
     """Load the spec's sample data (and optional synthetic history), dated relative to today."""
     from warehouse.migrate import upgrade
@@ -70,12 +75,12 @@ def seed(
         _seed_synthetic(engine, scale, day)
 
 
-def _seed_synthetic(engine, scale: int, day: date) -> None:  # type: ignore[no-untyped-def]
+def _seed_synthetic(engine: Engine, scale: int, day: date) -> None:
     from warehouse.seed.synthetic import add_synthetic_history
 
     started = time.perf_counter()
     with _progress() as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -124,8 +129,14 @@ def serve(
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from sentient.state import AppState
 
 def get_state(request: Request) -> AppState:
     """The process's shared clients, built in the lifespan."""
-    return request.app.state.sentient  # type: ignore[no-any-return]
+    state: AppState = request.app.state.sentient
+    return state
 
 
 def get_app_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:

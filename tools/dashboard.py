@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from warehouse.schema import AiAlert, MMachine, TAp, TAr, TCash, TDo, TPo, TShiftLog, TSo
 from tools.money import Money, Percent
 from warehouse.periods import month_end, month_start
+from warehouse.schema import AiAlert, MMachine, TAp, TAr, TCash, TDo, TPo, TShiftLog, TSo
 
 BOOKED = ("Approved", "Closed")  # an order counts as sales once approved
 CRITICAL = ("Critical", "High")
@@ -56,11 +56,19 @@ def dashboard_summary(session: Session, today: date) -> DashboardSummary:
         active_alerts=alerts[0],
         alerts_critical=alerts[1],
         alerts_warning=alerts[2],
-        cash_balance=_sum(session, TCash.amt, TCash.status == "Posted", TCash.txn_dt <= today,
-                          TCash.deleted_at.is_(None)),
-        ar_overdue=_sum(session, TAr.amt, TAr.paid_dt.is_(None), TAr.due_dt < today, TAr.deleted_at.is_(None)),
-        ap_due_7_days=_sum(session, TAp.amt, TAp.paid_dt.is_(None), TAp.due_dt.between(today, today + timedelta(7)),
-                           TAp.deleted_at.is_(None)),
+        cash_balance=_sum(
+            session, TCash.amt, TCash.status == "Posted", TCash.txn_dt <= today, TCash.deleted_at.is_(None)
+        ),
+        ar_overdue=_sum(
+            session, TAr.amt, TAr.paid_dt.is_(None), TAr.due_dt < today, TAr.deleted_at.is_(None)
+        ),
+        ap_due_7_days=_sum(
+            session,
+            TAp.amt,
+            TAp.paid_dt.is_(None),
+            TAp.due_dt.between(today, today + timedelta(7)),
+            TAp.deleted_at.is_(None),
+        ),
     )
 
 
@@ -69,15 +77,21 @@ def production_oee(session: Session, start: date, end: date) -> Decimal | None:
     good = func.sum(TShiftLog.output_qty - TShiftLog.reject_qty)
     ideal = func.sum(MMachine.cap_per_hr * TShiftLog.plan_min / 60)
     row = session.execute(
-        select(good, ideal).join(MMachine, MMachine.id == TShiftLog.machine_id)
+        select(good, ideal)
+        .join(MMachine, MMachine.id == TShiftLog.machine_id)
         .where(TShiftLog.log_dt.between(start, end), TShiftLog.deleted_at.is_(None))
     ).one()
     return _pct(Decimal(row[0]), Decimal(row[1])) if row[1] else None
 
 
 def _revenue(session: Session, start: date, end: date) -> Decimal:
-    return _sum(session, TSo.total_amt, TSo.status.in_(BOOKED), TSo.order_dt.between(start, end),
-                TSo.deleted_at.is_(None))
+    return _sum(
+        session,
+        TSo.total_amt,
+        TSo.status.in_(BOOKED),
+        TSo.order_dt.between(start, end),
+        TSo.deleted_at.is_(None),
+    )
 
 
 def _pending_orders(session: Session) -> int:
@@ -89,18 +103,26 @@ def _pending_orders(session: Session) -> int:
 def _pending_approvals(session: Session) -> int:
     """Sales orders in Pending plus purchase orders in any Pending state (e.g. Pending Director)."""
     so = _count(session, TSo.status == "Pending", TSo.deleted_at.is_(None))
-    po = session.scalar(select(func.count(TPo.id)).where(TPo.status.like("Pending%"), TPo.deleted_at.is_(None)))
+    po = session.scalar(
+        select(func.count(TPo.id)).where(TPo.status.like("Pending%"), TPo.deleted_at.is_(None))
+    )
     return so + int(po or 0)
 
 
 def _alert_counts(session: Session) -> tuple[int, int, int]:
     active = and_(AiAlert.cleared_at.is_(None), AiAlert.is_read.is_(False))
-    rows = session.execute(select(AiAlert.severity, func.count()).where(active).group_by(AiAlert.severity)).all()
+    rows = session.execute(
+        select(AiAlert.severity, func.count()).where(active).group_by(AiAlert.severity)
+    ).all()
     counts = {sev: int(n) for sev, n in rows}
-    return (sum(counts.values()), sum(counts.get(s, 0) for s in CRITICAL), sum(counts.get(s, 0) for s in WARNING))
+    return (
+        sum(counts.values()),
+        sum(counts.get(s, 0) for s in CRITICAL),
+        sum(counts.get(s, 0) for s in WARNING),
+    )
 
 
-def _sum(session: Session, column: ColumnElement[Decimal], *where: ColumnElement[bool]) -> Decimal:
+def _sum(session: Session, column: SQLColumnExpression[Decimal], *where: ColumnElement[bool]) -> Decimal:
     value = session.scalar(select(func.coalesce(func.sum(column), 0)).where(*where))
     return Decimal(value or 0).quantize(Decimal("0.01"))
 

@@ -37,7 +37,9 @@ class UuidMixin:
     """The external identifier of rows that users and APIs see."""
 
     # The PostgreSQL migration adds DEFAULT gen_random_uuid() for rows written outside the ORM.
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, nullable=False, default=uuid.uuid4, sort_order=-9)
+    uuid: Mapped[uuid.UUID] = mapped_column(
+        Uuid, unique=True, nullable=False, default=uuid.uuid4, sort_order=-9
+    )
 
 
 def _user_fk() -> ForeignKey:
@@ -48,7 +50,10 @@ class CreatedMixin:
     """Who created a row and when."""
 
     created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, default=utcnow, server_default=func.current_timestamp(),
+        UTCDateTime,
+        nullable=False,
+        default=utcnow,
+        server_default=func.current_timestamp(),
         sort_order=100,
     )
 
@@ -61,7 +66,11 @@ class UpdatedMixin:
     """Who changed a row last and when (a trigger keeps updated_at honest on PostgreSQL)."""
 
     updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow, server_default=func.current_timestamp(),
+        UTCDateTime,
+        nullable=False,
+        default=utcnow,
+        onupdate=utcnow,
+        server_default=func.current_timestamp(),
         sort_order=102,
     )
 

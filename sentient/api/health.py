@@ -27,7 +27,9 @@ def readyz(state: StateDep) -> JSONResponse:
     """Ready when every dependency answers; 503 with the failing ones otherwise."""
     checks = {"database": check_database(state)}
     ok = all(c["ok"] for c in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )
 
 
 def check_database(state: AppState) -> dict[str, Any]:
@@ -41,8 +43,12 @@ def check_database(state: AppState) -> dict[str, Any]:
     except Exception as exc:  # any driver error means "not ready"; the class name is enough to act on
         return {"ok": False, "backend": backend, "error": type(exc).__name__}
     latency = round((time.perf_counter() - started) * 1000, 1)
-    result: dict[str, Any] = {"ok": revision == head, "backend": backend, "revision": revision,
-                              "latency_ms": latency}
+    result: dict[str, Any] = {
+        "ok": revision == head,
+        "backend": backend,
+        "revision": revision,
+        "latency_ms": latency,
+    }
     if revision != head:
         result["error"] = f"database at revision {revision}, code expects {head}: run `sentient db upgrade`"
     return result

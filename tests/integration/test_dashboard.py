@@ -43,8 +43,12 @@ def test_summary_reproduces_the_spec_figures(client: TestClient) -> None:
     assert body["revenue_last_month"] == 580_000_000
     assert body["revenue_mtd"] == 32_500_000 + 431_200_000  # the two approved December orders
     assert body["revenue_growth_pct"] == -20.1
-    assert (body["pending_orders"], body["active_alerts"], body["alerts_critical"], body["alerts_warning"]) == (
-        2, 3, 2, 1)
+    assert (
+        body["pending_orders"],
+        body["active_alerts"],
+        body["alerts_critical"],
+        body["alerts_warning"],
+    ) == (2, 3, 2, 1)
     assert body["cash_balance"] == 1_250_000_000
     assert body["ar_overdue"] == 185_000_000
     assert body["ap_due_7_days"] == 120_000_000

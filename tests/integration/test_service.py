@@ -41,8 +41,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Eng
     seeded = _sentient(env, "seed")
     assert "sample data loaded" in seeded.stderr
     port = _free_port()
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("sentient")), "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("sentient")), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

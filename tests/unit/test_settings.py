@@ -29,8 +29,11 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FACTORY_TODAY", "2024-12-27")
     monkeypatch.setenv("REJECT_RATE_THRESHOLD_PCT", "7.5")
     s = make()
-    assert (s.database_url, s.today(), s.reject_rate_threshold_pct) == ("postgresql+psycopg://u@h/db",
-                                                                        date(2024, 12, 27), 7.5)
+    assert (s.database_url, s.today(), s.reject_rate_threshold_pct) == (
+        "postgresql+psycopg://u@h/db",
+        date(2024, 12, 27),
+        7.5,
+    )
 
 
 def test_production_refuses_default_secrets() -> None:
@@ -57,12 +60,15 @@ def test_today_without_override_is_the_factory_date() -> None:
     assert make().today() == datetime.now(ZoneInfo("Asia/Jakarta")).date()
 
 
-@pytest.mark.parametrize(("day", "back", "start", "end"), [
-    (date(2024, 12, 27), 0, date(2024, 12, 1), date(2024, 12, 31)),
-    (date(2024, 12, 27), 1, date(2024, 11, 1), date(2024, 11, 30)),
-    (date(2024, 3, 31), 1, date(2024, 2, 1), date(2024, 2, 29)),
-    (date(2025, 1, 5), 3, date(2024, 10, 1), date(2024, 10, 31)),
-])
+@pytest.mark.parametrize(
+    ("day", "back", "start", "end"),
+    [
+        (date(2024, 12, 27), 0, date(2024, 12, 1), date(2024, 12, 31)),
+        (date(2024, 12, 27), 1, date(2024, 11, 1), date(2024, 11, 30)),
+        (date(2024, 3, 31), 1, date(2024, 2, 1), date(2024, 2, 29)),
+        (date(2025, 1, 5), 3, date(2024, 10, 1), date(2024, 10, 31)),
+    ],
+)
 def test_month_boundaries(day: date, back: int, start: date, end: date) -> None:
     assert (month_start(day, back), month_end(day, back)) == (start, end)
 

@@ -50,8 +50,13 @@ class AiAlert(IdMixin, UuidMixin, Base):
     __tablename__ = "ai_alert"
     __table_args__ = (
         # At most one open alert per condition: the same condition does not alert twice.
-        Index("uq_ai_alert_open_dedup_key", "dedup_key", unique=True,
-              postgresql_where=text("cleared_at IS NULL"), sqlite_where=text("cleared_at IS NULL")),
+        Index(
+            "uq_ai_alert_open_dedup_key",
+            "dedup_key",
+            unique=True,
+            postgresql_where=text("cleared_at IS NULL"),
+            sqlite_where=text("cleared_at IS NULL"),
+        ),
     )
     module: Mapped[str] = mapped_column(String(10))  # SO, PO, WO, INV, FIN, MAINT
     alert_type: Mapped[str] = mapped_column(String(20))  # ANOMALY, CASHFLOW, OVERDUE, STOCK, ...

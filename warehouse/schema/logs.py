@@ -30,8 +30,10 @@ class LogSla(IdMixin, Base):
     """An SLA clock (Approval, Processing, Delivery) on an SO, DO, PO or WO."""
 
     __tablename__ = "log_sla"
-    __table_args__ = (Index("ix_log_sla_entity", "entity_type", "entity_id"),
-                      Index("ix_log_sla_is_breached_target_at", "is_breached", "target_at"))
+    __table_args__ = (
+        Index("ix_log_sla_entity", "entity_type", "entity_id"),
+        Index("ix_log_sla_is_breached_target_at", "is_breached", "target_at"),
+    )
     entity_type: Mapped[str] = mapped_column(String(10))
     entity_id: Mapped[int] = mapped_column(BigId)
     sla_type: Mapped[str] = mapped_column(String(20))

@@ -18,8 +18,11 @@ class TSo(IdMixin, UuidMixin, AuditMixin, Base):
     """A sales order header; total_amt is always the sum of its lines' line_amt."""
 
     __tablename__ = "t_so"
-    __table_args__ = (active_index("t_so", "id"), active_index("t_so", "order_dt"),
-                      Index("ix_t_so_status_order_dt", "status", "order_dt"))
+    __table_args__ = (
+        active_index("t_so", "id"),
+        active_index("t_so", "order_dt"),
+        Index("ix_t_so_status_order_dt", "status", "order_dt"),
+    )
     doc_no: Mapped[str] = mapped_column(String(20), unique=True)
     cust_id: Mapped[int] = mapped_column(BigId, ForeignKey("m_cust.id"), index=True)
     order_dt: Mapped[date] = mapped_column(Date)
@@ -118,8 +121,10 @@ class TInvMove(IdMixin, AuditMixin, Base):
     """A stock movement: IN (wh_to), OUT (wh_from), TRANSFER (both) or ADJUST."""
 
     __tablename__ = "t_inv_move"
-    __table_args__ = (CheckConstraint(_MOVE_TYPES, name="move_type"),
-                      Index("ix_t_inv_move_item_id_move_dt", "item_id", "move_dt"))
+    __table_args__ = (
+        CheckConstraint(_MOVE_TYPES, name="move_type"),
+        Index("ix_t_inv_move_item_id_move_dt", "item_id", "move_dt"),
+    )
     item_id: Mapped[int] = mapped_column(BigId, ForeignKey("m_item.id"))
     wh_from: Mapped[int | None] = mapped_column(BigId, ForeignKey("m_wh.id"))
     wh_to: Mapped[int | None] = mapped_column(BigId, ForeignKey("m_wh.id"))
@@ -187,8 +192,10 @@ class TShiftLog(IdMixin, AuditMixin, Base):
     """Production of one machine in one shift: output (good + reject), rejects, downtime, error code."""
 
     __tablename__ = "t_shift_log"
-    __table_args__ = (UniqueConstraint("machine_id", "log_dt", "shift"),
-                      Index("ix_t_shift_log_log_dt", "log_dt"))
+    __table_args__ = (
+        UniqueConstraint("machine_id", "log_dt", "shift"),
+        Index("ix_t_shift_log_log_dt", "log_dt"),
+    )
     machine_id: Mapped[int] = mapped_column(BigId, ForeignKey("m_machine.id"))
     emp_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("m_emp.id"))
     log_dt: Mapped[date] = mapped_column(Date)

@@ -9,20 +9,35 @@ from warehouse.seed.context import SeedContext
 
 # (module, action) -> description. Codes read MODULE.ACTION, e.g. SO.READ, PO.APPROVE.
 PERMISSIONS: dict[str, str] = {
-    "SO.CREATE": "Create sales orders", "SO.READ": "View sales orders and deliveries",
-    "SO.UPDATE": "Edit sales orders", "SO.DELETE": "Delete sales orders",
-    "SO.APPROVE": "Approve sales orders", "SO.EXPORT": "Export sales orders",
-    "PO.CREATE": "Create purchase orders", "PO.READ": "View purchase orders and vendors",
-    "PO.UPDATE": "Edit purchase orders", "PO.APPROVE": "Approve purchase orders",
-    "WO.CREATE": "Create work orders", "WO.READ": "View work orders", "WO.UPDATE": "Edit work orders",
-    "INV.READ": "View inventory", "INV.UPDATE": "Adjust inventory",
-    "FIN.READ": "View cash position and payables", "AR.READ": "View receivables",
-    "PROD.READ": "View machine performance and shift logs", "PROD.CREATE": "Enter shift logs",
-    "MAINT.READ": "View maintenance", "MAINT.CREATE": "Record maintenance",
-    "QC.READ": "View quality checks", "KB.READ": "Read machine manuals",
-    "DASH.READ": "View the executive dashboard", "ALERT.READ": "View alerts",
-    "ADMIN.USER.CREATE": "Create users", "ADMIN.USER.RESET_PWD": "Reset user passwords",
-    "ADMIN.ROLE.MANAGE": "Manage roles and permissions", "ADMIN.AUDIT.VIEW": "View the audit log",
+    "SO.CREATE": "Create sales orders",
+    "SO.READ": "View sales orders and deliveries",
+    "SO.UPDATE": "Edit sales orders",
+    "SO.DELETE": "Delete sales orders",
+    "SO.APPROVE": "Approve sales orders",
+    "SO.EXPORT": "Export sales orders",
+    "PO.CREATE": "Create purchase orders",
+    "PO.READ": "View purchase orders and vendors",
+    "PO.UPDATE": "Edit purchase orders",
+    "PO.APPROVE": "Approve purchase orders",
+    "WO.CREATE": "Create work orders",
+    "WO.READ": "View work orders",
+    "WO.UPDATE": "Edit work orders",
+    "INV.READ": "View inventory",
+    "INV.UPDATE": "Adjust inventory",
+    "FIN.READ": "View cash position and payables",
+    "AR.READ": "View receivables",
+    "PROD.READ": "View machine performance and shift logs",
+    "PROD.CREATE": "Enter shift logs",
+    "MAINT.READ": "View maintenance",
+    "MAINT.CREATE": "Record maintenance",
+    "QC.READ": "View quality checks",
+    "KB.READ": "Read machine manuals",
+    "DASH.READ": "View the executive dashboard",
+    "ALERT.READ": "View alerts",
+    "ADMIN.USER.CREATE": "Create users",
+    "ADMIN.USER.RESET_PWD": "Reset user passwords",
+    "ADMIN.ROLE.MANAGE": "Manage roles and permissions",
+    "ADMIN.AUDIT.VIEW": "View the audit log",
     "ADMIN.SESSION.MANAGE": "View and revoke sessions",
 }
 
@@ -32,19 +47,44 @@ _APPROVE_ALL = {c for c in PERMISSIONS if c.endswith(".APPROVE")}
 # code: (name, level, is_system, description, permissions)
 ROLES: dict[str, tuple[str, int, bool, str, set[str]]] = {
     "SYSADMIN": ("System Admin", 1, True, "Full access to every module", set(PERMISSIONS)),
-    "DIRECTOR": ("Direktur", 5, True, "Read all, approve all",
-                 _READ_ALL | _APPROVE_ALL | {"SO.EXPORT", "ADMIN.AUDIT.VIEW"}),
-    "MANAGER_SALES": ("Sales Manager", 10, False, "Full SO, read PO/WO",
-                      {c for c in PERMISSIONS if c.startswith("SO.")}
-                      | {"PO.READ", "WO.READ", "INV.READ", "AR.READ", "DASH.READ", "ALERT.READ"}),
-    "MANAGER_PROD": ("Production Manager", 10, False, "Full WO, read SO",
-                     {c for c in PERMISSIONS if c.split(".")[0] in {"WO", "PROD", "MAINT"}}
-                     | {"SO.READ", "INV.READ", "QC.READ", "KB.READ", "DASH.READ", "ALERT.READ"}),
+    "DIRECTOR": (
+        "Direktur",
+        5,
+        True,
+        "Read all, approve all",
+        _READ_ALL | _APPROVE_ALL | {"SO.EXPORT", "ADMIN.AUDIT.VIEW"},
+    ),
+    "MANAGER_SALES": (
+        "Sales Manager",
+        10,
+        False,
+        "Full SO, read PO/WO",
+        {c for c in PERMISSIONS if c.startswith("SO.")}
+        | {"PO.READ", "WO.READ", "INV.READ", "AR.READ", "DASH.READ", "ALERT.READ"},
+    ),
+    "MANAGER_PROD": (
+        "Production Manager",
+        10,
+        False,
+        "Full WO, read SO",
+        {c for c in PERMISSIONS if c.split(".")[0] in {"WO", "PROD", "MAINT"}}
+        | {"SO.READ", "INV.READ", "QC.READ", "KB.READ", "DASH.READ", "ALERT.READ"},
+    ),
     "STAFF_SALES": ("Sales Staff", 50, False, "Create/read SO", {"SO.CREATE", "SO.READ", "INV.READ"}),
-    "STAFF_WH": ("Warehouse Staff", 50, False, "Read/update inventory",
-                 {"INV.READ", "INV.UPDATE", "PO.READ", "ALERT.READ"}),
-    "OPERATOR": ("Operator Produksi", 80, False, "Read WO, enter shift logs",
-                 {"WO.READ", "PROD.READ", "PROD.CREATE", "MAINT.READ", "QC.READ", "KB.READ", "ALERT.READ"}),
+    "STAFF_WH": (
+        "Warehouse Staff",
+        50,
+        False,
+        "Read/update inventory",
+        {"INV.READ", "INV.UPDATE", "PO.READ", "ALERT.READ"},
+    ),
+    "OPERATOR": (
+        "Operator Produksi",
+        80,
+        False,
+        "Read WO, enter shift logs",
+        {"WO.READ", "PROD.READ", "PROD.CREATE", "MAINT.READ", "QC.READ", "KB.READ", "ALERT.READ"},
+    ),
     "READONLY": ("Read Only", 99, False, "Read all, no edit", set(_READ_ALL)),
 }
 
@@ -68,43 +108,91 @@ MENUS: list[tuple[str, str, str, str, str | None, int, str | None]] = [
 USERS: list[tuple[str, str, str, str, bool, str, str, tuple[int, int, int]]] = [
     ("admin", "admin@factory.local", "System Admin", "SYSADMIN", True, "+6281100000001", "en", (0, 10, 30)),
     ("john.doe", "john@factory.local", "John Doe", "MANAGER_SALES", True, "+6281100000002", "en", (0, 9, 15)),
-    ("jane.smith", "jane@factory.local", "Jane Smith", "MANAGER_PROD", True, "+6281100000003", "en",
-     (-1, 16, 45)),
+    (
+        "jane.smith",
+        "jane@factory.local",
+        "Jane Smith",
+        "MANAGER_PROD",
+        True,
+        "+6281100000003",
+        "en",
+        (-1, 16, 45),
+    ),
     ("operator1", "op1@factory.local", "Operator Satu", "OPERATOR", True, "+6281100000004", "id", (0, 7, 0)),
-    ("resigned", "ex@factory.local", "Ex Employee", "STAFF_SALES", False, "+6281100000005", "id",
-     (-73, 8, 0)),
-    ("director", "director@factory.local", "Ibu Direktur", "DIRECTOR", True, "+6281100000006", "id",
-     (0, 8, 0)),
+    (
+        "resigned",
+        "ex@factory.local",
+        "Ex Employee",
+        "STAFF_SALES",
+        False,
+        "+6281100000005",
+        "id",
+        (-73, 8, 0),
+    ),
+    (
+        "director",
+        "director@factory.local",
+        "Ibu Direktur",
+        "DIRECTOR",
+        True,
+        "+6281100000006",
+        "id",
+        (0, 8, 0),
+    ),
 ]
 
 
 def seed_access(ctx: SeedContext) -> None:
     """Permissions, roles, their grants, menus and the demo users."""
     s = ctx.session
-    perms = {code: AdmPermission(module=code.split(".")[0], action=code.split(".", 1)[1].lower(),
-                                 code=code, name=desc) for code, desc in PERMISSIONS.items()}
+    perms = {
+        code: AdmPermission(
+            module=code.split(".")[0], action=code.split(".", 1)[1].lower(), code=code, name=desc
+        )
+        for code, desc in PERMISSIONS.items()
+    }
     s.add_all(perms.values())
     for code, (name, level, is_system, desc, grants) in ROLES.items():
-        role = AdmRole(code=code, name=name, level=level, is_system=is_system, description=desc)
-        ctx.add(code, role)
-        s.add_all(AdmRolePermission(role=role, permission=perms[p]) for p in sorted(grants))
+        new_role = AdmRole(code=code, name=name, level=level, is_system=is_system, description=desc)
+        ctx.add(code, new_role)
+        s.add_all(AdmRolePermission(role=new_role, permission=perms[p]) for p in sorted(grants))
     _seed_menus(ctx, s)
     for username, email, full, role, active, phone, lang, (off, hh, mm) in USERS:
-        ctx.add(username, AdmUser(
-            username=username, email=email, full_name=full, role=ctx.get(role, AdmRole), phone=phone, lang=lang,
-            is_active=active, wa_opt_in=active, wa_opt_at=ctx.at(ctx.day(-30)) if active else None,
-            last_login=ctx.at(ctx.day(off), hh, mm),
-        ))
+        ctx.add(
+            username,
+            AdmUser(
+                username=username,
+                email=email,
+                full_name=full,
+                role=ctx.get(role, AdmRole),
+                phone=phone,
+                lang=lang,
+                is_active=active,
+                wa_opt_in=active,
+                wa_opt_at=ctx.at(ctx.day(-30)) if active else None,
+                last_login=ctx.at(ctx.day(off), hh, mm),
+            ),
+        )
     s.flush()
 
 
 def _seed_menus(ctx: SeedContext, s: Session) -> None:
     menus: dict[str, AdmMenu] = {}
     for code, name, icon, path, parent, order, perm in MENUS:
-        menus[code] = AdmMenu(code=code, name=name, icon=icon, path=path, sort_order=order,
-                              permission_code=perm, parent=menus.get(parent) if parent else None)
+        menus[code] = AdmMenu(
+            code=code,
+            name=name,
+            icon=icon,
+            path=path,
+            sort_order=order,
+            permission_code=perm,
+            parent=menus.get(parent) if parent else None,
+        )
     s.add_all(menus.values())
     for role_code, (*_, grants) in ROLES.items():
         role = ctx.get(role_code, AdmRole)
-        s.add_all(AdmRoleMenu(role=role, menu=m) for m in menus.values()
-                  if m.permission_code is None or m.permission_code in grants)
+        s.add_all(
+            AdmRoleMenu(role=role, menu=m)
+            for m in menus.values()
+            if m.permission_code is None or m.permission_code in grants
+        )

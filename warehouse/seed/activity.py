@@ -9,8 +9,20 @@ from decimal import Decimal as D
 from sqlalchemy import select
 
 from warehouse.schema import (
-    AdmUser, AiAlert, AiInsight, AiRfm, AiVendorScore, LogAudit, LogSla, LogStatus, MCust, MVendor, TDo, TPo,
-    TSo, TWo,
+    AdmUser,
+    AiAlert,
+    AiInsight,
+    AiRfm,
+    AiVendorScore,
+    LogAudit,
+    LogSla,
+    LogStatus,
+    MCust,
+    MVendor,
+    TDo,
+    TPo,
+    TSo,
+    TWo,
 )
 from warehouse.seed.context import SeedContext
 
@@ -44,22 +56,48 @@ def seed_activity(ctx: SeedContext) -> None:
 
 def _alerts(ctx: SeedContext) -> None:
     for kind, severity, module, message, read, key in ALERTS:
-        ctx.session.add(AiAlert(module=module, alert_type=kind, severity=severity, message=message, channel="WA",
-                                sent=True, is_read=read, dedup_key=f"{key}:{ctx.today.isoformat()}",
-                                ts=ctx.at(ctx.today, 7, 0)))
-    ctx.session.add(AiInsight(module="WO", risk="Med", resolved=False,
-                              context_json=json.dumps({"wo": "WO2", "plan": 500, "actual": 320}),
-                              reasoning="Assembly Kit B work order is behind plan; delivery of SO2 may slip."))
+        ctx.session.add(
+            AiAlert(
+                module=module,
+                alert_type=kind,
+                severity=severity,
+                message=message,
+                channel="WA",
+                sent=True,
+                is_read=read,
+                dedup_key=f"{key}:{ctx.today.isoformat()}",
+                ts=ctx.at(ctx.today, 7, 0),
+            )
+        )
+    ctx.session.add(
+        AiInsight(
+            module="WO",
+            risk="Med",
+            resolved=False,
+            context_json=json.dumps({"wo": "WO2", "plan": 500, "actual": 320}),
+            reasoning="Assembly Kit B work order is behind plan; delivery of SO2 may slip.",
+        )
+    )
 
 
 def _audit(ctx: SeedContext) -> None:
-    ids = {"resigned": ("adm_user", ctx.get("resigned", AdmUser).id), "PO1": ("t_po", _po(ctx, -9).id),
-           "SO4": ("t_so", ctx.get("SO4", TSo).id)}
+    ids = {
+        "resigned": ("adm_user", ctx.get("resigned", AdmUser).id),
+        "PO1": ("t_po", _po(ctx, -9).id),
+        "SO4": ("t_so", ctx.get("SO4", TSo).id),
+    }
     for (hh, mm), user, action, key in AUDIT:
         entity_type, entity_id = ids[key] if key else (None, None)
-        ctx.session.add(LogAudit(user_id=ctx.get(user, AdmUser).id, action=action, entity_type=entity_type,
-                                 entity_id=entity_id, ip_address="192.168.1.100",
-                                 created_at=ctx.at(ctx.today, hh, mm)))
+        ctx.session.add(
+            LogAudit(
+                user_id=ctx.get(user, AdmUser).id,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                ip_address="192.168.1.100",
+                created_at=ctx.at(ctx.today, hh, mm),
+            )
+        )
 
 
 def _po(ctx: SeedContext, offset: int) -> TPo:
@@ -92,7 +130,9 @@ def _status_and_sla(ctx: SeedContext) -> None:
         if done:
             _status(ctx, "DO", do.id, "In Transit", "Delivered", done, shipped)
         target = ctx.at(so.deadline_dt, 17) - ctx.at(so.order_dt, 9)
-        _sla(ctx, "DO", do.id, "Delivery", ctx.at(so.order_dt, 9), int(target.total_seconds() // 60), done, now)
+        _sla(
+            ctx, "DO", do.id, "Delivery", ctx.at(so.order_dt, 9), int(target.total_seconds() // 60), done, now
+        )
     for key in ("WO1", "WO2"):
         wo = ctx.get(key, TWo)
         assert wo.start_dt and wo.end_dt
@@ -101,8 +141,8 @@ def _status_and_sla(ctx: SeedContext) -> None:
         done = ctx.at(wo.end_dt, 17) if wo.status == "Completed" else None
         if done:
             _status(ctx, "WO", wo.id, "In Progress", "Completed", done, started)
-        target = int((ctx.at(wo.end_dt, 17) - started).total_seconds() // 60)
-        _sla(ctx, "WO", wo.id, "Processing", started, target, done, now)
+        target_min = int((ctx.at(wo.end_dt, 17) - started).total_seconds() // 60)
+        _sla(ctx, "WO", wo.id, "Processing", started, target_min, done, now)
 
 
 def _approval_time(ctx: SeedContext, row: TSo | TPo, start: datetime) -> datetime | None:
@@ -111,37 +151,87 @@ def _approval_time(ctx: SeedContext, row: TSo | TPo, start: datetime) -> datetim
     return max(start + timedelta(hours=2), ctx.at(row.approved_dt, 15))
 
 
-def _status(ctx: SeedContext, kind: str, entity_id: int, old: str | None, new: str, at: datetime,
-            since: datetime | None = None) -> None:
+def _status(
+    ctx: SeedContext,
+    kind: str,
+    entity_id: int,
+    old: str | None,
+    new: str,
+    at: datetime,
+    since: datetime | None = None,
+) -> None:
     duration = int((at - since).total_seconds() // 60) if since else None
-    ctx.session.add(LogStatus(entity_type=kind, entity_id=entity_id, old_status=old, new_status=new,
-                              changed_at=at, duration_min=duration))
+    ctx.session.add(
+        LogStatus(
+            entity_type=kind,
+            entity_id=entity_id,
+            old_status=old,
+            new_status=new,
+            changed_at=at,
+            duration_min=duration,
+        )
+    )
 
 
-def _sla(ctx: SeedContext, kind: str, entity_id: int, sla_type: str, start: datetime, target_min: int,
-         done: datetime | None, now: datetime) -> None:
+def _sla(
+    ctx: SeedContext,
+    kind: str,
+    entity_id: int,
+    sla_type: str,
+    start: datetime,
+    target_min: int,
+    done: datetime | None,
+    now: datetime,
+) -> None:
     target = start + timedelta(minutes=target_min)
     actual = int((done - start).total_seconds() // 60) if done else None
     breached = (done or now) > target
-    ctx.session.add(LogSla(entity_type=kind, entity_id=entity_id, sla_type=sla_type, start_at=start,
-                           target_at=target, completed_at=done, target_min=target_min, actual_min=actual,
-                           is_breached=breached))
+    ctx.session.add(
+        LogSla(
+            entity_type=kind,
+            entity_id=entity_id,
+            sla_type=sla_type,
+            start_at=start,
+            target_at=target,
+            completed_at=done,
+            target_min=target_min,
+            actual_min=actual,
+            is_breached=breached,
+        )
+    )
 
 
 def _scores(ctx: SeedContext) -> None:
     s = ctx.session
     for cust in s.scalars(select(MCust)):
-        orders = [o for o in s.scalars(select(TSo).where(TSo.cust_id == cust.id))
-                  if o.status not in ("Draft", "Cancel")]
+        orders = [
+            o
+            for o in s.scalars(select(TSo).where(TSo.cust_id == cust.id))
+            if o.status not in ("Draft", "Cancel")
+        ]
         last: date | None = max((o.order_dt for o in orders), default=None)
         recency = (ctx.today - last).days if last else 999
         monetary = sum((o.total_amt for o in orders), D(0))
-        s.add(AiRfm(cust_id=cust.id, recency_days=recency, frequency_count=len(orders), monetary_total=monetary,
-                    segment=_rfm_segment(recency, len(orders), monetary), calc_dt=ctx.today))
+        s.add(
+            AiRfm(
+                cust_id=cust.id,
+                recency_days=recency,
+                frequency_count=len(orders),
+                monetary_total=monetary,
+                segment=_rfm_segment(recency, len(orders), monetary),
+                calc_dt=ctx.today,
+            )
+        )
     for vendor in s.scalars(select(MVendor)):
-        s.add(AiVendorScore(vendor_id=vendor.id, otd_score=vendor.otd_score or D(0),
-                            quality_score=vendor.quality_score or D(0),
-                            price_trend="Up" if vendor.code == "VND-003" else "Stable", calc_dt=ctx.today))
+        s.add(
+            AiVendorScore(
+                vendor_id=vendor.id,
+                otd_score=vendor.otd_score or D(0),
+                quality_score=vendor.quality_score or D(0),
+                price_trend="Up" if vendor.code == "VND-003" else "Stable",
+                calc_dt=ctx.today,
+            )
+        )
 
 
 def _rfm_segment(recency: int, frequency: int, monetary: D) -> str:

@@ -15,7 +15,9 @@ __all__ = ["SPEC_TODAY", "doc_no", "history_start", "in_month", "month_end", "mo
 def in_month(day: date, months_back: int, dom: int) -> date:
     """Day-of-month `dom` of an earlier month, clamped to that month's length."""
     start = month_start(day, months_back)
-    return min(start.replace(day=min(dom, 28)) + timedelta(days=max(dom - 28, 0)), month_end(day, months_back))
+    return min(
+        start.replace(day=min(dom, 28)) + timedelta(days=max(dom - 28, 0)), month_end(day, months_back)
+    )
 
 
 def history_start(today: date) -> date:

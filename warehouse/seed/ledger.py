@@ -59,21 +59,42 @@ CASH_BALANCE = D(1_250_000_000)
 def close_ledger(ctx: SeedContext, ledger: Ledger) -> None:
     """Write t_inv, t_inv_move and t_cash so that movements and entries agree with the balances."""
     opening = history_start(ctx.today)
-    for item, wh, on_hand, reserved, minimum in STOCK:
+    for item, wh, on_hand, _reserved, _minimum in STOCK:
         ledger.moves.insert(0, (item, None, wh, on_hand - ledger.net(item, wh), "ADJUST", opening, "OPENING"))
     last_move: dict[tuple[str, str], date] = defaultdict(lambda: opening)
     for item, src, dst, qty, kind, day, ref in ledger.moves:
-        ctx.session.add(TInvMove(item_id=_id(ctx, item, MItem), wh_from=_wh(ctx, src), wh_to=_wh(ctx, dst),
-                                 qty=qty, move_type=kind, move_dt=day, ref_doc=ref))
+        ctx.session.add(
+            TInvMove(
+                item_id=_id(ctx, item, MItem),
+                wh_from=_wh(ctx, src),
+                wh_to=_wh(ctx, dst),
+                qty=qty,
+                move_type=kind,
+                move_dt=day,
+                ref_doc=ref,
+            )
+        )
         for wh in filter(None, (src, dst)):
             last_move[(item, wh)] = max(last_move[(item, wh)], day)
     for item, wh, on_hand, reserved, minimum in STOCK:
-        ctx.session.add(TInv(item_id=_id(ctx, item, MItem), wh_id=_id(ctx, wh, MWh), qty_on_hand=on_hand,
-                             qty_reserved=reserved, min_qty=minimum, last_move_dt=last_move[(item, wh)]))
-    posted = sum((amt for day, amt, _c, _r, st in ledger.cash_rows if st == "Posted" and day <= ctx.today), D(0))
+        ctx.session.add(
+            TInv(
+                item_id=_id(ctx, item, MItem),
+                wh_id=_id(ctx, wh, MWh),
+                qty_on_hand=on_hand,
+                qty_reserved=reserved,
+                min_qty=minimum,
+                last_move_dt=last_move[(item, wh)],
+            )
+        )
+    posted = sum(
+        (amt for day, amt, _c, _r, st in ledger.cash_rows if st == "Posted" and day <= ctx.today), D(0)
+    )
     ledger.cash_rows.insert(0, (opening, CASH_BALANCE - posted, "OPENING", None, "Posted"))
     for day, amt, category, ref, status in ledger.cash_rows:
-        ctx.session.add(TCash(txn_dt=day, acct=CASH_ACCT, category=category, amt=amt, ref_doc=ref, status=status))
+        ctx.session.add(
+            TCash(txn_dt=day, acct=CASH_ACCT, category=category, amt=amt, ref_doc=ref, status=status)
+        )
     ctx.session.flush()
 
 

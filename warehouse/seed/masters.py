@@ -64,11 +64,31 @@ def seed_masters(ctx: SeedContext) -> None:
     for code, name, cat, cost, price, uom in ITEMS:
         ctx.add(code, MItem(code=code, name=name, category=cat, std_cost=cost, sell_price=price, uom=uom))
     for code, name, addr, otd, qual, bank in VENDORS:
-        ctx.add(code, MVendor(code=code, name=name, addr=addr, otd_score=otd, quality_score=qual,
-                              bank_acc=bank, pay_terms=30))
+        ctx.add(
+            code,
+            MVendor(
+                code=code,
+                name=name,
+                addr=addr,
+                otd_score=otd,
+                quality_score=qual,
+                bank_acc=bank,
+                pay_terms=30,
+            ),
+        )
     for code, name, model, loc, cap, hours, interval, _last in MACHINES:
-        ctx.add(code, MMachine(code=code, name=name, model=model, location=loc, cap_per_hr=cap,
-                               run_hours=hours, maint_int_days=interval))
+        ctx.add(
+            code,
+            MMachine(
+                code=code,
+                name=name,
+                model=model,
+                location=loc,
+                cap_per_hr=cap,
+                run_hours=hours,
+                maint_int_days=interval,
+            ),
+        )
     for code, name, zone, cap in WAREHOUSES:
         ctx.add(code, MWh(code=code, name=name, zone=zone, capacity_m3=cap))
     for code, name, dept, pos, shift in EMPLOYEES:

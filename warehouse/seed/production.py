@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
 from decimal import Decimal as D
 
 from warehouse.schema import MEmp, MItem, MMachine, TMaint, TQc, TShiftLog, TSo, TWo
@@ -40,20 +39,42 @@ def seed_production(ctx: SeedContext, ledger: Ledger) -> None:
 
 def _work_orders(ctx: SeedContext, ledger: Ledger) -> None:
     for key, item, mch, start, end, plan, actual, reject, status, so in WORK_ORDERS:
-        wo = TWo(doc_no=ctx.next_doc("WO", ctx.day(start)), item_id=ctx.get(item, MItem).id,
-                 machine_id=ctx.get(mch, MMachine).id, so_id=ctx.get(so, TSo).id if so else None,
-                 start_dt=ctx.day(start), end_dt=ctx.day(end), plan_qty=D(plan), actual_qty=D(actual),
-                 reject_qty=D(reject), status=status)
+        wo = TWo(
+            doc_no=ctx.next_doc("WO", ctx.day(start)),
+            item_id=ctx.get(item, MItem).id,
+            machine_id=ctx.get(mch, MMachine).id,
+            so_id=ctx.get(so, TSo).id if so else None,
+            start_dt=ctx.day(start),
+            end_dt=ctx.day(end),
+            plan_qty=D(plan),
+            actual_qty=D(actual),
+            reject_qty=D(reject),
+            status=status,
+        )
         ctx.add(key, wo)
         if actual:
             ledger.stock_in(item, ITEM_WH[item], D(actual), ctx.day(min(end, -1)), wo.doc_no)
     ctx.session.flush()
-    ctx.session.add_all([
-        TQc(wo_id=ctx.get("WO1", TWo).id, check_dt=ctx.day(-8), sample_size=D(50), defect_count=D(1),
-            grade="A", notes="Dimensions within tolerance"),
-        TQc(wo_id=ctx.get("WO2", TWo).id, check_dt=ctx.day(-2), sample_size=D(40), defect_count=D(3),
-            grade="B", notes="Minor flash on 3 parts"),
-    ])
+    ctx.session.add_all(
+        [
+            TQc(
+                wo_id=ctx.get("WO1", TWo).id,
+                check_dt=ctx.day(-8),
+                sample_size=D(50),
+                defect_count=D(1),
+                grade="A",
+                notes="Dimensions within tolerance",
+            ),
+            TQc(
+                wo_id=ctx.get("WO2", TWo).id,
+                check_dt=ctx.day(-2),
+                sample_size=D(40),
+                defect_count=D(3),
+                grade="B",
+                notes="Minor flash on 3 parts",
+            ),
+        ]
+    )
 
 
 def _shift_logs(ctx: SeedContext) -> None:
@@ -66,13 +87,25 @@ def _shift_logs(ctx: SeedContext) -> None:
                 out, rej, down, err = _shift_figures(rng, code, machine.cap_per_hr)
                 if code == "MCH-003" and offset == 0:
                     (out, rej), down, err = MCH003_TODAY, D(25), ("E-410" if shift == "2" else None)
-                ctx.session.add(TShiftLog(machine_id=machine.id, emp_id=operators[shift], log_dt=ctx.day(offset),
-                                          shift=shift, plan_min=480, output_qty=out, reject_qty=rej,
-                                          downtime_min=down, error_code=err))
+                ctx.session.add(
+                    TShiftLog(
+                        machine_id=machine.id,
+                        emp_id=operators[shift],
+                        log_dt=ctx.day(offset),
+                        shift=shift,
+                        plan_min=480,
+                        output_qty=out,
+                        reject_qty=rej,
+                        downtime_min=down,
+                        error_code=err,
+                    )
+                )
 
 
 def _shift_figures(rng: random.Random, code: str, cap: D) -> tuple[D, D, D, str | None]:
-    down = rng.choice((0, 5, 10, 15, 20, 25, 30, 45, 60)) if code != "MCH-002" else rng.choice((10, 20, 35, 50))
+    down = (
+        rng.choice((0, 5, 10, 15, 20, 25, 30, 45, 60)) if code != "MCH-002" else rng.choice((10, 20, 35, 50))
+    )
     out = int(float(cap) * (480 - down) / 60 * rng.uniform(0.90, 0.98))
     rate = rng.uniform(1.5, 4.0) if code == "MCH-003" else rng.uniform(0.8, 3.0)
     err = rng.choice(ERROR_CODES[code]) if down >= 30 else None
@@ -84,10 +117,24 @@ def _maintenance(ctx: SeedContext) -> None:
         machine = ctx.get(code, MMachine)
         for k in (2, 1, 0):
             day = ctx.day(last - k * interval)
-            ctx.session.add(TMaint(machine_id=machine.id, maint_dt=day, maint_type="Preventive",
-                                   cost=D(1_500_000 + 500_000 * k), downtime_min=120,
-                                   notes="Scheduled preventive service per manual"))
+            ctx.session.add(
+                TMaint(
+                    machine_id=machine.id,
+                    maint_dt=day,
+                    maint_type="Preventive",
+                    cost=D(1_500_000 + 500_000 * k),
+                    downtime_min=120,
+                    notes="Scheduled preventive service per manual",
+                )
+            )
         machine.last_maint_dt = ctx.day(last)
-    ctx.session.add(TMaint(machine_id=ctx.get("MCH-003", MMachine).id, maint_dt=ctx.day(-3), maint_type="Corrective",
-                           cost=D(2_500_000), downtime_min=90,
-                           notes="Wire feeder drive roller replaced after repeated E-410 faults"))
+    ctx.session.add(
+        TMaint(
+            machine_id=ctx.get("MCH-003", MMachine).id,
+            maint_dt=ctx.day(-3),
+            maint_type="Corrective",
+            cost=D(2_500_000),
+            downtime_min=90,
+            notes="Wire feeder drive roller replaced after repeated E-410 faults",
+        )
+    )

@@ -46,14 +46,21 @@ def seed_purchasing(ctx: SeedContext, ledger: Ledger) -> None:
         item, vendor = ctx.get(p.item, MItem), ctx.get(p.vendor, MVendor)
         amt = (D(p.qty) * item.std_cost).quantize(D("0.01"))
         approved = p.status in ("Approved", "Received")
-        po = TPo(doc_no=ctx.next_doc("PO", odt), vendor_id=vendor.id, order_dt=odt,
-                 expected_dt=odt + timedelta(days=7), total_amt=amt, status=p.status,
-                 approved_by=director.id if approved else None,
-                 approved_dt=odt + timedelta(days=1) if approved else None)
+        po = TPo(
+            doc_no=ctx.next_doc("PO", odt),
+            vendor_id=vendor.id,
+            order_dt=odt,
+            expected_dt=odt + timedelta(days=7),
+            total_amt=amt,
+            status=p.status,
+            approved_by=director.id if approved else None,
+            approved_dt=odt + timedelta(days=1) if approved else None,
+        )
         ctx.add(po.doc_no, po)
         ctx.session.flush()
-        ctx.session.add(TPoDetail(po_id=po.id, item_id=item.id, qty=D(p.qty), unit_price=item.std_cost,
-                                  line_amt=amt))
+        ctx.session.add(
+            TPoDetail(po_id=po.id, item_id=item.id, qty=D(p.qty), unit_price=item.std_cost, line_amt=amt)
+        )
         if p.received_after is not None:
             _receive(ctx, ledger, p, po, odt + timedelta(days=p.received_after), vendor)
 
@@ -65,8 +72,15 @@ def _receive(ctx: SeedContext, ledger: Ledger, p: Purchase, po: TPo, day: date, 
     due = day + timedelta(days=vendor.pay_terms)
     paid = min(due - timedelta(days=2), ctx.day(-1)) if p.ap_paid else None
     status = "Paid" if paid else ("Overdue" if due < ctx.today else "Open")
-    ap = TAp(bill_no=f"BILL-{po.doc_no[3:]}", po_id=po.id, vendor_id=vendor.id, amt=po.total_amt, due_dt=due,
-             paid_dt=paid, status=status)
+    ap = TAp(
+        bill_no=f"BILL-{po.doc_no[3:]}",
+        po_id=po.id,
+        vendor_id=vendor.id,
+        amt=po.total_amt,
+        due_dt=due,
+        paid_dt=paid,
+        status=status,
+    )
     ctx.add(ap.bill_no, ap)
     if paid:
         ledger.cash(paid, -po.total_amt, "AP_PAYMENT", ap.bill_no)

@@ -87,13 +87,29 @@ def _sales_order(ctx: SeedContext, order: Order, odt: date, approver: AdmUser) -
     for code, qty, disc in order.lines:
         item = ctx.get(code, MItem)
         price = item.sell_price or item.std_cost
-        lines.append((code, TSoDetail(item_id=item.id, qty=D(qty), unit_price=price, disc_pct=D(disc),
-                                      line_amt=line_amount(qty, price, D(disc)))))
+        lines.append(
+            (
+                code,
+                TSoDetail(
+                    item_id=item.id,
+                    qty=D(qty),
+                    unit_price=price,
+                    disc_pct=D(disc),
+                    line_amt=line_amount(qty, price, D(disc)),
+                ),
+            )
+        )
     approved = order.status in ("Approved", "Closed")
-    so = TSo(doc_no=ctx.next_doc("SO", odt), cust_id=cust.id, order_dt=odt, status=order.status,
-             deadline_dt=odt + timedelta(days=2 if order.key == "SO4" else (5 if order.delivery == "late" else 7)),
-             total_amt=sum((ln.line_amt for _, ln in lines), D(0)),
-             approved_by=approver.id if approved else None, approved_dt=odt if approved else None)
+    so = TSo(
+        doc_no=ctx.next_doc("SO", odt),
+        cust_id=cust.id,
+        order_dt=odt,
+        status=order.status,
+        deadline_dt=odt + timedelta(days=2 if order.key == "SO4" else (5 if order.delivery == "late" else 7)),
+        total_amt=sum((ln.line_amt for _, ln in lines), D(0)),
+        approved_by=approver.id if approved else None,
+        approved_dt=odt if approved else None,
+    )
     if order.key == "SO2":
         so.deadline_dt = ctx.day(10)
     ctx.add(order.key or so.doc_no, so)
@@ -113,8 +129,15 @@ def _delivery(ctx: SeedContext, ledger: Ledger, order: Order, so: TSo, lines: Li
         ship, eta = odt + timedelta(days=2), odt + timedelta(days=4)
         actual = odt + timedelta(days=8 if order.delivery == "late" else 3 if order.key != "SO1" else 2)
         status = "Delivered"
-    do = TDo(doc_no=ctx.next_doc("DO", ship), so_id=so.id, driver_id=driver.id, ship_dt=ship, eta_dt=eta,
-             actual_dt=actual, status=status)
+    do = TDo(
+        doc_no=ctx.next_doc("DO", ship),
+        so_id=so.id,
+        driver_id=driver.id,
+        ship_dt=ship,
+        eta_dt=eta,
+        actual_dt=actual,
+        status=status,
+    )
     ctx.add(do.doc_no, do)
     if actual is None:
         return
@@ -132,8 +155,16 @@ def _invoice(ctx: SeedContext, ledger: Ledger, order: Order, so: TSo, inv_dt: da
     if order.ar == "paid":
         paid = max(inv_dt + timedelta(days=1), min(due - timedelta(days=3), ctx.day(-1)))
     status = "Paid" if paid else ("Overdue" if due < ctx.today else "Open")
-    ar = TAr(inv_no=ctx.next_doc("INV", inv_dt), so_id=so.id, cust_id=cust.id, inv_dt=inv_dt, amt=so.total_amt,
-             due_dt=due, paid_dt=paid, status=status)
+    ar = TAr(
+        inv_no=ctx.next_doc("INV", inv_dt),
+        so_id=so.id,
+        cust_id=cust.id,
+        inv_dt=inv_dt,
+        amt=so.total_amt,
+        due_dt=due,
+        paid_dt=paid,
+        status=status,
+    )
     ctx.add(ar.inv_no, ar)
     if paid:
         ledger.cash(paid, so.total_amt, "AR_RECEIPT", ar.inv_no)
