@@ -87,7 +87,11 @@ def _seed_synthetic(engine: Engine, scale: int, day: date) -> None:
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        result = add_synthetic_history(engine, scale, day, progress=report)
+        try:
+            result = add_synthetic_history(engine, scale, day, progress=report)
+        except ValueError as exc:  # wrong scale present, base seed missing: the message says what to do
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
     table = Table("table", "rows", title=f"synthetic history, scale {scale}")
     for name, count in sorted(result.rows.items()):
         table.add_row(name, f"{count:,}")

@@ -73,8 +73,9 @@ def reset_sequences(conn: Connection, tables: Iterable[str]) -> None:
     if conn.dialect.name != "postgresql":
         return  # SQLite numbers new rows from max(rowid) + 1 by itself
     for table in tables:
-        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                          f"(SELECT max(id) FROM {table}))"))
+        conn.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        )
 
 
 def analyze(conn: Connection, tables: Iterable[str]) -> None:
