@@ -129,6 +129,7 @@ def serve(
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # /readyz reads the revision on every probe
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
 
 
