@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, func, s
 from sqlalchemy.orm import Session
 
 from tools.money import Money, Percent
+from tools.registry import REGISTRY, Caller, ToolContext
 from warehouse.periods import month_end, month_start
 from warehouse.schema import AiAlert, MMachine, TAp, TAr, TCash, TDo, TPo, TShiftLog, TSo
 
@@ -135,3 +136,13 @@ def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class SummaryArgs(BaseModel):
+    """The dashboard summary takes no arguments."""
+
+
+@REGISTRY.register("dashboard_summary", SummaryArgs, "DASH.READ")
+def dashboard_summary_tool(ctx: ToolContext, _args: SummaryArgs, _caller: Caller) -> DashboardSummary:
+    """The executive key figures: revenue, pending work, OEE, alerts, cash, receivables and payables."""
+    return dashboard_summary(ctx.session, ctx.today)

@@ -1,0 +1,1 @@
+"""Deterministic answer templates: one composer per tool, per role tier and language."""

@@ -1,0 +1,1 @@
+"""Tools: adhoc (being written)."""

@@ -1,0 +1,1 @@
+"""Tools: alerts (being written)."""

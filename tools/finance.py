@@ -1,0 +1,1 @@
+"""Tools: finance (being written)."""

@@ -1,0 +1,1 @@
+"""Tools: inventory (being written)."""

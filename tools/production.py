@@ -1,0 +1,1 @@
+"""Tools: production (being written)."""

@@ -1,0 +1,1 @@
+"""Tools: purchasing (being written)."""

@@ -1,0 +1,1 @@
+"""Tools: sales (being written)."""
