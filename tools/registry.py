@@ -24,9 +24,10 @@ class Caller:
     user_id: int | None = None  # internal; never shown in answers
     phone: str | None = None
 
-    def may(self, permission: str) -> bool:
-        """Whether the caller holds a permission code."""
-        return permission in self.permissions
+    def may(self, permission: str | tuple[str, ...]) -> bool:
+        """Whether the caller holds a permission code (or, given several, any one of them)."""
+        wanted = (permission,) if isinstance(permission, str) else permission
+        return any(p in self.permissions for p in wanted)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Tool(Generic[A]):
     name: str
     description: str
     args_model: type[A]
-    permission: str
+    permission: str | tuple[str, ...]  # several codes: any one of them admits the caller
     func: Callable[[ToolContext, A, Caller], Any]
 
     def schema(self) -> dict[str, Any]:
@@ -80,7 +81,7 @@ class ToolRegistry:
 
     tools: dict[str, Tool[Any]] = field(default_factory=dict)
 
-    def register(self, name: str, args_model: type[A], permission: str) -> Callable[
+    def register(self, name: str, args_model: type[A], permission: str | tuple[str, ...]) -> Callable[
         [Callable[[ToolContext, A, Caller], Any]], Callable[[ToolContext, A, Caller], Any]
     ]:
         """Decorator: register `func(ctx, args, caller)` under `name`; its docstring is the description."""
