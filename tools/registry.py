@@ -23,6 +23,7 @@ class Caller:
     lang: str = "id"
     user_id: int | None = None  # internal; never shown in answers
     phone: str | None = None
+    role_name: str = ""
 
     def may(self, permission: str | tuple[str, ...]) -> bool:
         """Whether the caller holds a permission code (or, given several, any one of them)."""
@@ -81,9 +82,9 @@ class ToolRegistry:
 
     tools: dict[str, Tool[Any]] = field(default_factory=dict)
 
-    def register(self, name: str, args_model: type[A], permission: str | tuple[str, ...]) -> Callable[
-        [Callable[[ToolContext, A, Caller], Any]], Callable[[ToolContext, A, Caller], Any]
-    ]:
+    def register(
+        self, name: str, args_model: type[A], permission: str | tuple[str, ...]
+    ) -> Callable[[Callable[[ToolContext, A, Caller], Any]], Callable[[ToolContext, A, Caller], Any]]:
         """Decorator: register `func(ctx, args, caller)` under `name`; its docstring is the description."""
 
         def wrap(func: Callable[[ToolContext, A, Caller], Any]) -> Callable[[ToolContext, A, Caller], Any]:
@@ -119,7 +120,9 @@ class ToolRegistry:
         try:
             data = tool.func(ctx, parsed, caller)
         except ToolError as exc:
-            return ToolResult(name, parsed.model_dump(mode="json"), False, error=exc.code, message=exc.message)
+            return ToolResult(
+                name, parsed.model_dump(mode="json"), False, error=exc.code, message=exc.message
+            )
         return ToolResult(name, parsed.model_dump(mode="json"), True, data=data)
 
 

@@ -10,8 +10,14 @@ Tier = Literal["executive", "manager", "operator"]
 
 # Role code -> tone: executives get money first (BLUF), managers detail, operators technical.
 TIERS: dict[str, Tier] = {
-    "DIRECTOR": "executive", "SYSADMIN": "executive", "READONLY": "manager", "MANAGER_SALES": "manager",
-    "MANAGER_PROD": "manager", "STAFF_SALES": "manager", "STAFF_WH": "manager", "OPERATOR": "operator",
+    "DIRECTOR": "executive",
+    "SYSADMIN": "executive",
+    "READONLY": "manager",
+    "MANAGER_SALES": "manager",
+    "MANAGER_PROD": "manager",
+    "STAFF_SALES": "manager",
+    "STAFF_WH": "manager",
+    "OPERATOR": "operator",
 }
 
 

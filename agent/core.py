@@ -1,0 +1,127 @@
+"""The deterministic agent: one turn = route -> permission check -> tool -> composer, no LLM involved."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from agent.compose.base import COMPOSERS, Style, style_for
+from agent.entities import Gazetteer, extract, resolve_document
+from agent.language import detect_language
+from agent.memory import Memory
+from agent.messages import refusal, tool_error, unknown
+from agent.router import route
+from tools.registry import Caller, ToolContext, ToolRegistry, ToolResult
+
+MAX_MESSAGE_CHARS = 2_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class Reply:
+    """One answer: the text and what produced it (the JSON of /api/chat and `sentient ask --json`)."""
+
+    answer: str
+    mode: str
+    language: str
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    data: list[Any] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    refused: bool = False
+    intent: str = "unknown"
+
+    def as_json(self) -> dict[str, Any]:
+        """The reply as a JSON-able dict."""
+        return {
+            "answer": self.answer,
+            "mode": self.mode,
+            "language": self.language,
+            "tools": self.tools,
+            "data": self.data,
+            "citations": self.citations,
+            "refused": self.refused,
+            "intent": self.intent,
+        }
+
+
+def clean_message(message: str) -> str:
+    """Drop control characters and cut absurd lengths, so nothing odd reaches the router or the log."""
+    return _CONTROL.sub(" ", message).strip()[:MAX_MESSAGE_CHARS]
+
+
+class Agent:
+    """Answers questions with the tools; deterministic, so the same question gives the same answer."""
+
+    def __init__(
+        self,
+        registry: ToolRegistry,
+        sessions: sessionmaker[Session],
+        today: Callable[[], date],
+        *,
+        reject_threshold_pct: float = 5.0,
+        shift_plan_min: int = 480,
+        memory: Memory | None = None,
+        gazetteer_ttl_s: float = 300.0,
+    ) -> None:
+        self.registry, self.sessions, self.today = registry, sessions, today
+        self.reject_threshold_pct, self.shift_plan_min = reject_threshold_pct, shift_plan_min
+        self.memory = memory or Memory()
+        self._gazetteer: tuple[float, Gazetteer] | None = None
+        self._gazetteer_ttl_s = gazetteer_ttl_s
+        self._lock = threading.Lock()
+
+    def ask(self, caller: Caller, message: str, conversation_id: str | None = None) -> Reply:
+        """Answer one message from a caller; follow-ups resolve against the conversation's last turn."""
+        text = clean_message(message)
+        lang = detect_language(text, caller.lang)
+        style = style_for(caller.role, lang)
+        key = conversation_id or caller.username
+        with self.sessions() as session:
+            today = self.today()
+            ents = resolve_document(session, extract(text, self.gazetteer(session)))
+            plan = route(text, lang, today, ents, self.memory.get(key)) if text else None
+            allowed = [t for t in self.registry.tools if self.registry.allowed(t, caller)]
+            if plan is None:
+                return Reply(unknown(allowed, style), "deterministic", lang)
+            if not self.registry.allowed(plan.tool, caller):
+                return Reply(
+                    refusal(caller.role_name or caller.role, allowed, style),
+                    "deterministic",
+                    lang,
+                    refused=True,
+                    intent=plan.tool,
+                )
+            ctx = ToolContext(session, today, self.reject_threshold_pct, self.shift_plan_min)
+            result = self.registry.execute(plan.tool, plan.args, caller, ctx)
+        self.memory.put(key, plan)
+        return self._reply(result, style)
+
+    def _reply(self, result: ToolResult, style: Style) -> Reply:
+        call = [{"name": result.name, "args": result.args}]
+        if not result.ok:
+            text = tool_error(result.error or "error", result.message, style)
+            return Reply(text, "deterministic", style.lang, call, intent=result.name)
+        data = result.data.model_dump(mode="json") if hasattr(result.data, "model_dump") else result.data
+        return Reply(
+            COMPOSERS[result.name](result.data, style),
+            "deterministic",
+            style.lang,
+            call,
+            [data],
+            intent=result.name,
+        )
+
+    def gazetteer(self, session: Session) -> Gazetteer:
+        """Known names, reloaded every few minutes so new customers and items are recognised."""
+        with self._lock:
+            now = time.monotonic()
+            if self._gazetteer is None or now - self._gazetteer[0] > self._gazetteer_ttl_s:
+                self._gazetteer = (now, Gazetteer.load(session))
+            return self._gazetteer[1]

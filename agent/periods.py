@@ -1,0 +1,145 @@
+"""Period phrases in Indonesian and English ("bulan ini", "last month", "Q3 2024", "7 hari terakhir")."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from tools.common import Period
+from warehouse.periods import month_end, month_start
+
+MONTHS = {
+    "januari": 1,
+    "january": 1,
+    "jan": 1,
+    "februari": 2,
+    "february": 2,
+    "feb": 2,
+    "maret": 3,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "mei": 5,
+    "may": 5,
+    "juni": 6,
+    "june": 6,
+    "jun": 6,
+    "juli": 7,
+    "july": 7,
+    "jul": 7,
+    "agustus": 8,
+    "august": 8,
+    "agu": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "october": 10,
+    "okt": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "desember": 12,
+    "december": 12,
+    "des": 12,
+    "dec": 12,
+}
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+# A bare month name without a year: only full names, and never English "may" (a modal verb far more often).
+_FULL_MONTH_RE = "|".join(sorted((m for m in MONTHS if len(m) > 3 and m != "may"), key=len, reverse=True))
+
+# (pattern, resolver(today, match) -> (start, end)); the first match in this order wins.
+_RULES: list[tuple[str, str]] = [
+    (r"\b(\d{4}-\d{2}-\d{2})\s*(?:s/?d|sampai|hingga|to|until|-|–)\s*(\d{4}-\d{2}-\d{2})\b", "range"),
+    (r"\b(?:q|kuartal|quarter|triwulan)\s*([1-4])(?:\s*(?:tahun\s*)?(\d{4}))?\b", "quarter"),
+    (rf"\b({_MONTH_RE})\s+(\d{{4}})\b", "month_year"),
+    (r"\b(\d{1,3})\s*(?:hari|days?)\s*(?:terakhir|lalu|belakangan|last)?\b", "last_n_days"),
+    (r"\blast\s+(\d{1,3})\s+days?\b", "last_n_days"),
+    (r"\b(\d{4}-\d{2}-\d{2})\b", "one_day"),
+    (r"\b(?:hari ini|today|tdy|hr ini)\b", "today"),
+    (r"\b(?:kemarin|kmrn|kemaren|yesterday)\b", "yesterday"),
+    (r"\b(?:minggu ini|pekan ini|this week)\b", "this_week"),
+    (r"\b(?:minggu lalu|pekan lalu|last week)\b", "last_week"),
+    (r"\b(?:bulan lalu|bln lalu|bulan kemarin|last month|previous month)\b", "last_month"),
+    (r"\b(?:bulan ini|bln ini|this month|month to date|mtd)\b", "this_month"),
+    (r"\b(?:tahun lalu|last year|previous year)\b", "last_year"),
+    (r"\b(?:tahun ini|this year|ytd|year to date)\b", "this_year"),
+    (r"\b(?:tahun|year)\s+(\d{4})\b", "year"),
+    (rf"\b({_FULL_MONTH_RE})\b", "month_only"),
+]
+
+LABELS = {
+    "today": ("hari ini", "today"),
+    "yesterday": ("kemarin", "yesterday"),
+    "this_week": ("minggu ini", "this week"),
+    "last_week": ("minggu lalu", "last week"),
+    "this_month": ("bulan ini", "this month"),
+    "last_month": ("bulan lalu", "last month"),
+    "this_year": ("tahun ini", "this year"),
+    "last_year": ("tahun lalu", "last year"),
+}
+
+
+def find_period(text: str, today: date, lang: str = "id") -> Period | None:
+    """The first period the text names, resolved against today; None when it names none."""
+    lowered = text.lower()
+    for pattern, kind in _RULES:
+        match = re.search(pattern, lowered)
+        if match:
+            span = _resolve(kind, match, today)
+            if span is not None:
+                label = LABELS[kind][0 if lang == "id" else 1] if kind in LABELS else match.group(0).strip()
+                return Period(start=span[0], end=span[1], label=label)
+    return None
+
+
+def this_month(today: date, lang: str) -> Period:
+    """Month to date: the default period of sales questions."""
+    return Period(start=month_start(today), end=today, label=LABELS["this_month"][0 if lang == "id" else 1])
+
+
+def just_today(today: date, lang: str) -> Period:
+    """Today only: the default period of machine questions."""
+    return Period(start=today, end=today, label=LABELS["today"][0 if lang == "id" else 1])
+
+
+def _resolve(kind: str, m: re.Match[str], today: date) -> tuple[date, date] | None:
+    if kind == "range":
+        return date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
+    if kind == "quarter":
+        year = int(m.group(2)) if m.group(2) else today.year
+        first = date(year, 3 * int(m.group(1)) - 2, 1)
+        return first, month_end(first, -2)
+    if kind == "month_year":
+        first = date(int(m.group(2)), MONTHS[m.group(1)], 1)
+        return first, month_end(first)
+    if kind == "month_only":
+        month = MONTHS[m.group(1)]
+        year = today.year if month <= today.month else today.year - 1  # the most recent such month
+        first = date(year, month, 1)
+        return first, min(month_end(first), today)
+    if kind == "last_n_days":
+        n = int(m.group(1))
+        return (today - timedelta(days=n - 1), today) if 1 <= n <= 366 else None
+    if kind == "one_day":
+        return date.fromisoformat(m.group(1)), date.fromisoformat(m.group(1))
+    if kind == "year":
+        return date(int(m.group(1)), 1, 1), date(int(m.group(1)), 12, 31)
+    return _relative(kind, today)
+
+
+def _relative(kind: str, today: date) -> tuple[date, date]:
+    monday = today - timedelta(days=today.weekday())
+    spans = {
+        "today": (today, today),
+        "yesterday": (today - timedelta(days=1), today - timedelta(days=1)),
+        "this_week": (monday, today),
+        "last_week": (monday - timedelta(days=7), monday - timedelta(days=1)),
+        "this_month": (month_start(today), today),
+        "last_month": (month_start(today, 1), month_end(today, 1)),
+        "this_year": (date(today.year, 1, 1), today),
+        "last_year": (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+    }
+    return spans[kind]
