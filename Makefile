@@ -31,10 +31,12 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)  ## timings against baselines measured in the same run
-	$(PY) -m bench.seed_scale
+	$(PY) -m bench.run
 
-eval: $(STAMP)
-	@echo "no golden set yet: the evaluation arrives with the agent" && exit 1
+eval: $(STAMP)  ## the golden set against the configured warehouse (seeded first if empty)
+	$(VENV)/bin/sentient db upgrade
+	$(VENV)/bin/sentient seed
+	$(VENV)/bin/sentient eval
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -66,7 +66,10 @@ class Gazetteer:
         tables = {"customer": MCust, "item": MItem, "machine": MMachine, "vendor": MVendor, "warehouse": MWh}
         names: dict[str, list[tuple[str, str]]] = {}
         for kind, model in tables.items():
-            rows = session.execute(select(model.name, model.code).where(model.deleted_at.is_(None))).all()
+            table = model.__table__
+            rows = session.execute(
+                select(table.c.name, table.c.code).where(table.c.deleted_at.is_(None))
+            ).all()
             pairs = {(n.lower(), c) for n, c in rows} | {(_LEGAL.sub("", n).lower(), c) for n, c in rows}
             if kind in ("item", "machine"):
                 pairs |= {(alias, c) for n, c in rows if (alias := _short_name(n))}

@@ -18,6 +18,9 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
         "uang",
         "duit",
         "cash position",
+        "proyeksi",
+        "projection",
+        "forecast",
         "posisi kas",
         "saldo bank",
         "bank balance",
@@ -230,8 +233,9 @@ ENTITY_VOTES: tuple[tuple[str, str, float], ...] = (
 )
 DOC_TOOLS = {"SO": "so_status", "PO": "po_status", "WO": "wo_progress"}
 # Words that, with a document number, ask about something else than the document itself.
+# Indonesian suffixes ride on the word ("penjualannya", "stoknya", "berapakah"): allow them after a phrase.
 _PATTERNS = {
-    tool: [re.compile(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])") for p in words]
+    tool: [re.compile(rf"(?<![a-z0-9]){re.escape(p)}(?:nya|kah|lah)?(?![a-z0-9])") for p in words]
     for tool, words in INTENT_WORDS.items()
 }
 

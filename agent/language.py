@@ -6,18 +6,19 @@ import re
 
 ID_WORDS = frozenset(
     "apa berapa brp bagaimana gimana gmn kapan siapa mana yang dan atau di ke dari ini itu bulan hari minggu "
-    "tahun lalu kemarin sudah udah belum blm sdh tolong mohon kasih tahu tampilkan lihat cek status pesanan "
+    "tahun lalu kemarin sudah udah belum blm sdh tolong mohon kasih tahu tampilkan lihat cek pesanan "
     "penjualan jualan stok gudang mesin piutang hutang utang kas saldo terlambat telat dikirim pengiriman "
     "pelanggan pemasok barang produksi perawatan peringatan ringkasan untuk dengan kalau kalo ada tidak "
     "nggak gak enggak dong ya sih aja saja terus lagi semua masih baru sekarang besok per tiap terbesar "
     "persetujuan menunggu berapakah bagaimanakah seberapa jatuh tempo nilai kinerja tinggi rendah menipis "
-    "apakah bisa minta tolong hasil hitung total jumlah laporan kondisi pabrik skor tagihan sisa".split()
+    "apakah bisa minta tolong hasil hitung total jumlah laporan kondisi pabrik skor tagihan sisa "
+    "performa".split()
 )
 EN_WORDS = frozenset(
     "what how much many when who which where is are was were the a an of in on for to from this that last "
-    "month week year today yesterday show tell me give list check status order orders sales stock machine "
-    "machines cash balance late delayed shipped delivered customer customers supplier suppliers vendor "
-    "vendors pending approval approvals receivables payables overdue due please our we us do does did any "
+    "month week year today yesterday show tell me give list check order orders sales stock machine "
+    "machines cash balance late delayed shipped delivered customer customers supplier suppliers "
+    "pending approval approvals receivables payables overdue due please our we us do does did any "
     "all top biggest best and or with about what's how's whats hows summary progress alerts inventory "
     "performance rate reject downtime output can could would you next days by per".split()
 )

@@ -55,8 +55,9 @@ _RULES: list[tuple[str, str]] = [
     (r"\b(\d{4}-\d{2}-\d{2})\s*(?:s/?d|sampai|hingga|to|until|-|–)\s*(\d{4}-\d{2}-\d{2})\b", "range"),
     (r"\b(?:q|kuartal|quarter|triwulan)\s*([1-4])(?:\s*(?:tahun\s*)?(\d{4}))?\b", "quarter"),
     (rf"\b({_MONTH_RE})\s+(\d{{4}})\b", "month_year"),
-    (r"\b(\d{1,3})\s*(?:hari|days?)\s*(?:terakhir|lalu|belakangan|last)?\b", "last_n_days"),
-    (r"\blast\s+(\d{1,3})\s+days?\b", "last_n_days"),
+    # "7 hari terakhir"; never the digits of a code ("MCH-003 hari ini").
+    (r"(?<![\w-])(\d{1,3})\s*(?:hari|days?)\s*(?:terakhir|belakangan|ke belakang)\b", "last_n_days"),
+    (r"\b(?:last|past|previous)\s+(\d{1,3})\s+days?\b", "last_n_days"),
     (r"\b(\d{4}-\d{2}-\d{2})\b", "one_day"),
     (r"\b(?:hari ini|today|tdy|hr ini)\b", "today"),
     (r"\b(?:kemarin|kmrn|kemaren|yesterday)\b", "yesterday"),
@@ -90,9 +91,62 @@ def find_period(text: str, today: date, lang: str = "id") -> Period | None:
         if match:
             span = _resolve(kind, match, today)
             if span is not None:
-                label = LABELS[kind][0 if lang == "id" else 1] if kind in LABELS else match.group(0).strip()
-                return Period(start=span[0], end=span[1], label=label)
+                return Period(start=span[0], end=span[1], label=_label(kind, span, match, lang))
     return None
+
+
+_MONTH_NAMES = {
+    "id": [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+
+def _label(kind: str, span: tuple[date, date], m: re.Match[str], lang: str) -> str:
+    """How the answer names the period, in the answer's language."""
+    en = lang == "en"
+    if kind in LABELS:
+        return LABELS[kind][1 if en else 0]
+    start, end = span
+    if kind in ("month_year", "month_only"):
+        return f"{_MONTH_NAMES[lang if en else 'id'][start.month - 1]} {start.year}"
+    if kind == "quarter":
+        return (
+            f"Q{(start.month - 1) // 3 + 1} {start.year}"
+            if en
+            else f"Kuartal {(start.month - 1) // 3 + 1} {start.year}"
+        )
+    if kind == "year":
+        return f"{start.year}" if en else f"tahun {start.year}"
+    if kind == "last_n_days":
+        n = (end - start).days + 1
+        return f"last {n} days" if en else f"{n} hari terakhir"
+    return f"{start.isoformat()} – {end.isoformat()}" if start != end else start.isoformat()
 
 
 def this_month(today: date, lang: str) -> Period:

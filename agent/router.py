@@ -27,10 +27,11 @@ def route(text: str, lang: str, today: date, ents: Entities, last: Plan | None) 
     """Pick the tool and arguments for a question; None when nothing matches."""
     lowered = text.lower()
     period = find_period(lowered, today, lang)
-    tool = classify(lowered, ents)
-    if tool is None and last is not None and (period or ents.any() or _is_follow_up(lowered)):
-        # "dan bulan lalu?", "what about PT Maju Jaya?": same question, new period or entity.
+    worded = bool(score_intents(lowered)) or bool(_TOP_N.search(lowered)) or ents.doc_kind in DOC_TOOLS
+    if last is not None and not worded and (period or ents.any() or _is_follow_up(lowered)):
+        # "dan bulan lalu?", "what about PT Maju Jaya?": the same question with a new period or entity.
         return build(last.tool, lowered, lang, today, ents.merged_over(last.entities), period or last.period)
+    tool = classify(lowered, ents)
     if tool is None:
         return None
     return build(tool, lowered, lang, today, ents, period)
@@ -43,6 +44,8 @@ def classify(lowered: str, ents: Entities) -> str | None:
         scores["top_customers"] = scores.get("top_customers", 0.0) + 2.0
     if _LATE_ORDERS.search(lowered):
         scores["late_orders"] = scores.get("late_orders", 0.0) + 1.5
+    elif "late_orders" in scores and len(scores) > 1:
+        scores["late_orders"] -= 1.0  # "telat" without an order in sight qualifies another subject
     if ents.doc_kind in DOC_TOOLS:
         scores[DOC_TOOLS[ents.doc_kind]] = scores.get(DOC_TOOLS[ents.doc_kind], 0.0) + 3.0
     for kind, tool, weight in ENTITY_VOTES:
@@ -85,6 +88,10 @@ _PRIORITY = [
 
 
 def _is_follow_up(lowered: str) -> bool:
+    if re.search(
+        r"(?<![\w-])\d{1,2}\s*(?:hari|days?)\b", lowered
+    ):  # "proyeksi 30 hari?" after a cash question
+        return True
     return bool(
         re.match(
             r"^\s*(dan|terus|lalu|kalau|kalo|gimana dengan|bagaimana dengan|and|what about|how about)\b",
@@ -147,8 +154,8 @@ def _top(lowered: str, lang: str, today: date, _e: Entities, period: Period | No
 
 
 def _pending(lowered: str, *_: Any) -> dict[str, Any]:
-    po = re.search(r"\b(po|purchase|pembelian)\b", lowered)
-    so = re.search(r"\b(so|sales order|penjualan)\b", lowered)
+    po = re.search(r"\b(po|pos|purchase|purchases|pembelian)\b", lowered)
+    so = re.search(r"\b(so|sos|sales orders?|penjualan|pesanan)\b", lowered)
     return {"kind": "PO"} if po and not so else {"kind": "SO"} if so and not po else {}
 
 
@@ -195,8 +202,14 @@ def _receivables(lowered: str, _g: str, _t: date, ents: Entities, _p: Period | N
     return args
 
 
+def _late(lowered: str, *_: Any) -> dict[str, Any]:
+    if m := re.search(r"(?<![\w-])(\d{1,2})\s*(?:hari|days?)\b", lowered):
+        return {"horizon_days": min(30, int(m.group(1)))}
+    return {}
+
+
 def _days(lowered: str, period: Period | None, default: int = 7) -> int:
-    if m := re.search(r"\b(\d{1,2})\s*(?:hari|days?)\b", lowered):
+    if m := re.search(r"(?<![\w-])(\d{1,2})\s*(?:hari|days?)\b", lowered):
         return max(1, min(90, int(m.group(1))))
     if re.search(r"\b(bulan ini|this month|30 hari|sebulan|a month)\b", lowered):
         return 30
@@ -239,4 +252,5 @@ _BUILDERS: dict[str, Builder] = {
     "payables_due": _payables,
     "cash_position": _cash,
     "active_alerts": _alerts,
+    "late_orders": _late,
 }

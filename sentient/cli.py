@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -115,6 +116,55 @@ def summary(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     for key, value in result.model_dump(exclude={"as_of", "currency"}).items():
         table.add_row(key, "-" if value is None else f"{value:,}")
     Console().print(table)
+
+
+@app.command()
+def ask(
+    message: Annotated[
+        str, typer.Argument(help="The question, or - to read one question per line from stdin.")
+    ],
+    user: Annotated[str, typer.Option("--user", "-u", help="Username or E.164 phone of the asker.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole reply as JSON.")] = False,
+) -> None:
+    """Ask the assistant as a user; `-` answers many questions in one process (one JSON line each)."""
+    import sys
+
+    from channels.identity import UnknownUser
+    from sentient.state import AppState
+
+    state = AppState.build(get_settings())
+    questions = (line.strip() for line in sys.stdin) if message == "-" else iter([message])
+    try:
+        for question in questions:
+            if not question:
+                continue
+            reply = state.chat.chat(user, question, channel="cli")
+            typer.echo(
+                json.dumps(reply.as_json(), ensure_ascii=False) if as_json or message == "-" else reply.answer
+            )
+    except UnknownUser as exc:
+        console.print(f"[red]error:[/] no active user {user!r}")
+        raise typer.Exit(2) from exc
+    finally:
+        state.close()
+
+
+@app.command("eval")
+def evaluate(
+    out: Annotated[Path, typer.Option(help="Folder for report.json and report.md.")] = Path("eval/reports"),
+) -> None:
+    """Score the agent on the golden set: routing, facts and refusals, per language and role."""
+    from eval.runner import print_report, run_eval
+
+    settings = get_settings()
+    with _progress() as progress:
+        task = progress.add_task("golden set", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = run_eval(settings.database_url, settings.today(), out, progress=report)
+    print_report(result)
 
 
 @app.command()

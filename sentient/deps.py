@@ -40,10 +40,13 @@ def get_today(settings: Annotated[Settings, Depends(get_app_settings)]) -> date:
 def require_api_key(
     settings: Annotated[Settings, Depends(get_app_settings)],
     x_api_key: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> None:
-    """Check X-API-Key when API_KEY is configured (always configured in production, see Settings)."""
+    """Check X-API-Key (or `Authorization: Bearer <key>`) when API_KEY is set (always in production)."""
     expected = settings.api_key.get_secret_value() if settings.api_key else ""
-    if expected and not hmac.compare_digest(expected.encode(), (x_api_key or "").encode()):
+    bearer = authorization[7:] if authorization and authorization.lower().startswith("bearer ") else ""
+    given = x_api_key or bearer
+    if expected and not hmac.compare_digest(expected.encode(), given.encode()):
         raise ApiError(401, "unauthorized", "A valid X-API-Key header is required.")
 
 

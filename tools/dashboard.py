@@ -27,8 +27,8 @@ class DashboardSummary(BaseModel):
 
     as_of: date
     currency: str = "IDR"
-    revenue_mtd: Money
-    revenue_last_month: Money
+    revenue_mtd: Money | None
+    revenue_last_month: Money | None
     revenue_growth_pct: Percent | None
     pending_orders: int
     pending_approvals: int
@@ -36,9 +36,9 @@ class DashboardSummary(BaseModel):
     active_alerts: int
     alerts_critical: int
     alerts_warning: int
-    cash_balance: Money
-    ar_overdue: Money
-    ap_due_7_days: Money
+    cash_balance: Money | None
+    ar_overdue: Money | None
+    ap_due_7_days: Money | None
 
 
 def dashboard_summary(session: Session, today: date) -> DashboardSummary:
@@ -142,7 +142,20 @@ class SummaryArgs(BaseModel):
     """The dashboard summary takes no arguments."""
 
 
+# Each money figure needs the permission its own tool needs: the summary must not be a side door.
+FIELD_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "revenue_mtd": ("SO.READ",),
+    "revenue_last_month": ("SO.READ",),
+    "revenue_growth_pct": ("SO.READ",),
+    "cash_balance": ("FIN.READ",),
+    "ap_due_7_days": ("FIN.READ",),
+    "ar_overdue": ("AR.READ", "FIN.READ"),
+}
+
+
 @REGISTRY.register("dashboard_summary", SummaryArgs, "DASH.READ")
-def dashboard_summary_tool(ctx: ToolContext, _args: SummaryArgs, _caller: Caller) -> DashboardSummary:
+def dashboard_summary_tool(ctx: ToolContext, _args: SummaryArgs, caller: Caller) -> DashboardSummary:
     """The executive key figures: revenue, pending work, OEE, alerts, cash, receivables and payables."""
-    return dashboard_summary(ctx.session, ctx.today)
+    summary = dashboard_summary(ctx.session, ctx.today)
+    hidden = {name: None for name, perms in FIELD_PERMISSIONS.items() if not caller.may(perms)}
+    return summary.model_copy(update=hidden)

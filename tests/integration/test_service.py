@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from tests.integration.independent_sql import as_json_numbers, expected_summary
 from warehouse.db import make_engine
+from warehouse.migrate import head_revision
 
 TODAY = "2024-12-27"
 
@@ -72,7 +73,7 @@ def test_readiness_reports_the_database(service: tuple[str, Engine]) -> None:
     ready = httpx.get(f"{base}/readyz", timeout=5)
     assert ready.status_code == 200
     db = ready.json()["checks"]["database"]
-    assert db["ok"] is True and db["backend"] == "sqlite" and db["revision"] == "0001"
+    assert db["ok"] is True and db["backend"] == "sqlite" and db["revision"] == head_revision()
 
 
 def test_errors_have_one_shape(service: tuple[str, Engine]) -> None:

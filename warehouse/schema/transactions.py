@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warehouse.base import AuditMixin, Base, IdMixin, UuidMixin, active_index
 from warehouse.types import BigId, Money, Pct, Qty
+
+
+def open_index(table: str) -> Index:
+    """Unpaid, active invoices or bills by due date: what ageing, due-soon and cash projection read."""
+    where = text("paid_dt IS NULL AND deleted_at IS NULL")
+    return Index(f"ix_{table}_open_due_dt", "due_dt", postgresql_where=where, sqlite_where=where)
+
 
 _MOVE_TYPES = "move_type IN ('IN', 'OUT', 'TRANSFER', 'ADJUST')"
 
@@ -51,7 +58,11 @@ class TDo(IdMixin, UuidMixin, AuditMixin, Base):
     """A delivery order for a sales order; status Pending, Shipped, In Transit or Delivered."""
 
     __tablename__ = "t_do"
-    __table_args__ = (active_index("t_do", "id"), Index("ix_t_do_status_eta_dt", "status", "eta_dt"))
+    __table_args__ = (
+        active_index("t_do", "id"),
+        Index("ix_t_do_status_eta_dt", "status", "eta_dt"),
+        Index("ix_t_do_status_actual_dt", "status", "actual_dt"),
+    )
     doc_no: Mapped[str] = mapped_column(String(20), unique=True)
     so_id: Mapped[int] = mapped_column(BigId, ForeignKey("t_so.id"), index=True)
     driver_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("m_emp.id"))
@@ -138,7 +149,7 @@ class TAr(IdMixin, AuditMixin, Base):
     """A receivable raised by a sales order; status Open, Paid or Overdue is derived from due_dt."""
 
     __tablename__ = "t_ar"
-    __table_args__ = (Index("ix_t_ar_status_due_dt", "status", "due_dt"),)
+    __table_args__ = (Index("ix_t_ar_status_due_dt", "status", "due_dt"), open_index("t_ar"))
     inv_no: Mapped[str] = mapped_column(String(20), unique=True)
     so_id: Mapped[int] = mapped_column(BigId, ForeignKey("t_so.id"), index=True)
     cust_id: Mapped[int] = mapped_column(BigId, ForeignKey("m_cust.id"), index=True)
@@ -153,7 +164,7 @@ class TAp(IdMixin, AuditMixin, Base):
     """A payable raised by a purchase order."""
 
     __tablename__ = "t_ap"
-    __table_args__ = (Index("ix_t_ap_status_due_dt", "status", "due_dt"),)
+    __table_args__ = (Index("ix_t_ap_status_due_dt", "status", "due_dt"), open_index("t_ap"))
     bill_no: Mapped[str] = mapped_column(String(30), unique=True)
     po_id: Mapped[int] = mapped_column(BigId, ForeignKey("t_po.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(BigId, ForeignKey("m_vendor.id"), index=True)

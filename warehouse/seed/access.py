@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, str] = {
     "KB.READ": "Read machine manuals",
     "DASH.READ": "View the executive dashboard",
     "ALERT.READ": "View alerts",
+    "DATA.QUERY": "Ad-hoc read-only queries over reporting views",
     "ADMIN.USER.CREATE": "Create users",
     "ADMIN.USER.RESET_PWD": "Reset user passwords",
     "ADMIN.ROLE.MANAGE": "Manage roles and permissions",
@@ -52,7 +53,7 @@ ROLES: dict[str, tuple[str, int, bool, str, set[str]]] = {
         5,
         True,
         "Read all, approve all",
-        _READ_ALL | _APPROVE_ALL | {"SO.EXPORT", "ADMIN.AUDIT.VIEW"},
+        _READ_ALL | _APPROVE_ALL | {"SO.EXPORT", "ADMIN.AUDIT.VIEW", "DATA.QUERY"},
     ),
     "MANAGER_SALES": (
         "Sales Manager",
@@ -85,7 +86,7 @@ ROLES: dict[str, tuple[str, int, bool, str, set[str]]] = {
         "Read WO, enter shift logs",
         {"WO.READ", "PROD.READ", "PROD.CREATE", "MAINT.READ", "QC.READ", "KB.READ", "ALERT.READ"},
     ),
-    "READONLY": ("Read Only", 99, False, "Read all, no edit", set(_READ_ALL)),
+    "READONLY": ("Read Only", 99, False, "Read all, no edit", _READ_ALL | {"DATA.QUERY"}),
 }
 
 # code: (name, icon, path, parent, sort, permission)
