@@ -58,7 +58,11 @@ class Gazetteer:
     """Names of customers, items, machines, vendors and warehouses, matched as whole words."""
 
     def __init__(self, names: dict[str, list[tuple[str, str]]]) -> None:
-        self.names = names  # kind -> [(lowercase name or alias, code)], longest first
+        # kind -> [(" name words ", code)], longest first; normalised once, not per question
+        self.names = {
+            kind: [(f" {key} ", code) for name, code in pairs if len(key := _words(name)) >= 3]
+            for kind, pairs in names.items()
+        }
 
     @classmethod
     def load(cls, session: Session) -> Gazetteer:
@@ -79,15 +83,19 @@ class Gazetteer:
 
     def find(self, text: str) -> dict[str, str]:
         """Kind -> code of the first (longest) known name in the text, per kind."""
-        lowered = f" {re.sub(r'[^a-z0-9]+', ' ', text.lower())} "
+        lowered = f" {_words(text)} "
         found: dict[str, str] = {}
         for kind, pairs in self.names.items():
-            for name, code in pairs:
-                key = re.sub(r"[^a-z0-9]+", " ", name).strip()
-                if len(key) >= 3 and f" {key} " in lowered:
+            for key, code in pairs:
+                if key in lowered:
                     found[kind] = code
                     break
         return found
+
+
+def _words(text: str) -> str:
+    """Lower-case words separated by single spaces: how names and questions are compared."""
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
 def _short_name(name: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from agent.format import MONTHS as MONTH_NAMES
 from tools.common import Period
 from warehouse.periods import month_end, month_start
 
@@ -95,38 +96,6 @@ def find_period(text: str, today: date, lang: str = "id") -> Period | None:
     return None
 
 
-_MONTH_NAMES = {
-    "id": [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
-
-
 def _label(kind: str, span: tuple[date, date], m: re.Match[str], lang: str) -> str:
     """How the answer names the period, in the answer's language."""
     en = lang == "en"
@@ -134,7 +103,7 @@ def _label(kind: str, span: tuple[date, date], m: re.Match[str], lang: str) -> s
         return LABELS[kind][1 if en else 0]
     start, end = span
     if kind in ("month_year", "month_only"):
-        return f"{_MONTH_NAMES[lang if en else 'id'][start.month - 1]} {start.year}"
+        return f"{MONTH_NAMES[lang if en else 'id'][start.month - 1]} {start.year}"
     if kind == "quarter":
         return (
             f"Q{(start.month - 1) // 3 + 1} {start.year}"

@@ -7,7 +7,6 @@ connection afterwards, permissions, the migration's role and the composer."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,10 +21,12 @@ import agent.compose.adhoc  # noqa: F401  (registers the composer)
 import tools.adhoc  # noqa: F401  (registers the tool)
 from agent.compose.base import COMPOSERS, Style
 from agent.format import day, money, pct
+from tests.integration import toolkit
+from tests.integration.toolkit import RunTool, role_caller, rows
 from tools.adhoc import QueryResult, allowed_views, catalogue, run_query
 from tools.adhoc_run import run_checked
 from tools.adhoc_sql import CheckedSql, SqlRefused, check_sql
-from tools.registry import REGISTRY, Caller, ToolContext, ToolError, ToolResult
+from tools.registry import REGISTRY, ToolContext, ToolError, ToolResult
 from warehouse.migrate import alembic_config, upgrade
 from warehouse.views import VIEWS
 
@@ -115,46 +116,25 @@ OWN_PAYLOADS = [
 ]
 
 
-def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
-    with engine.connect() as conn:
-        return list(conn.execute(text(sql), params))
-
-
 def one(engine: Engine, sql: str, **params: Any) -> Any:
     return rows(engine, sql, **params)[0][0]
 
 
-def role_caller(engine: Engine, role: str) -> Caller:
-    """A caller holding exactly the permissions the seed grants a role."""
-    perms = rows(
-        engine,
-        "SELECT p.code FROM adm_role_permission rp JOIN adm_role r ON r.id = rp.role_id "
-        "JOIN adm_permission p ON p.id = rp.permission_id WHERE r.code = :role",
-        role=role,
-    )
-    return Caller(f"test-{role.lower()}", role, frozenset(p[0] for p in perms))
-
-
 @pytest.fixture
-def session(seeded_engine: Engine) -> Iterator[Session]:
-    with Session(seeded_engine) as s:
-        yield s
+def run(run: RunTool) -> RunTool:
+    """query_views as the director (or another role): the tests pass the SQL and its parameters."""
 
-
-@pytest.fixture
-def run(seeded_engine: Engine, session: Session, spec_today: date) -> Any:
-    def call(sql: str, params: dict[str, Any] | None = None, role: str = "DIRECTOR") -> ToolResult:
-        args: dict[str, Any] = {"sql": sql, "params": params or {}}
-        ctx = ToolContext(session, spec_today)
-        return REGISTRY.execute("query_views", args, role_caller(seeded_engine, role), ctx)
+    def call(sql: str, params: dict[str, Any] | None = None, role: str | None = None) -> ToolResult:
+        return run("query_views", {"sql": sql, "params": params or {}}, role)
 
     return call
 
 
 def ok(result: ToolResult) -> QueryResult:
-    assert result.ok, (result.error, result.message)
-    assert isinstance(result.data, QueryResult)
-    return result.data
+    """toolkit.ok, and the data must be a QueryResult."""
+    data = toolkit.ok(result)
+    assert isinstance(data, QueryResult)
+    return data
 
 
 def fingerprint(engine: Engine) -> dict[str, Any]:

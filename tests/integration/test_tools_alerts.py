@@ -3,55 +3,15 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 import agent.compose.alerts  # noqa: F401  (registers the composer)
 import tools.alerts  # noqa: F401  (registers the tool)
 from agent.compose.base import COMPOSERS, Style
-from tools.registry import REGISTRY, Caller, ToolContext, ToolResult
-
-
-def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
-    with engine.connect() as conn:
-        return list(conn.execute(text(sql), params))
-
-
-def role_caller(engine: Engine, role: str) -> Caller:
-    """A caller holding exactly the permissions the seed grants a role."""
-    perms = rows(
-        engine,
-        "SELECT p.code FROM adm_role_permission rp JOIN adm_role r ON r.id = rp.role_id "
-        "JOIN adm_permission p ON p.id = rp.permission_id WHERE r.code = :role",
-        role=role,
-    )
-    return Caller(f"test-{role.lower()}", role, frozenset(p[0] for p in perms))
-
-
-@pytest.fixture
-def session(seeded_engine: Engine) -> Iterator[Session]:
-    with Session(seeded_engine) as s:
-        yield s
-
-
-@pytest.fixture
-def run(seeded_engine: Engine, session: Session, spec_today: date) -> Any:
-    def call(name: str, args: dict[str, Any], role: str = "DIRECTOR") -> ToolResult:
-        return REGISTRY.execute(
-            name, args, role_caller(seeded_engine, role), ToolContext(session, spec_today)
-        )
-
-    return call
-
-
-def ok(result: ToolResult) -> Any:
-    assert result.ok, (result.error, result.message)
-    return result.data
+from tests.integration.toolkit import ok, rows
 
 
 def utc_text(engine: Engine, wall: str) -> str:

@@ -3,69 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 import agent.compose.finance  # noqa: F401  (registers the composers)
 import tools.finance  # noqa: F401  (registers the tools)
 from agent.compose.base import COMPOSERS, Style
 from agent.format import day, money
-from tools.registry import REGISTRY, Caller, ToolContext, ToolResult
+from tests.integration.toolkit import amount, as_date, ok, rows
 
 M = Decimal(1_000_000)
-
-
-def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
-    with engine.connect() as conn:
-        return list(conn.execute(text(sql), params))
-
-
-def as_date(value: Any) -> date:
-    """SQLite returns dates from raw SQL as text, PostgreSQL as dates."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def amount(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-
-
-def role_caller(engine: Engine, role: str) -> Caller:
-    """A caller holding exactly the permissions the seed grants a role."""
-    perms = rows(
-        engine,
-        "SELECT p.code FROM adm_role_permission rp JOIN adm_role r ON r.id = rp.role_id "
-        "JOIN adm_permission p ON p.id = rp.permission_id WHERE r.code = :role",
-        role=role,
-    )
-    return Caller(f"test-{role.lower()}", role, frozenset(p[0] for p in perms))
-
-
-@pytest.fixture
-def session(seeded_engine: Engine) -> Iterator[Session]:
-    with Session(seeded_engine) as s:
-        yield s
-
-
-@pytest.fixture
-def run(seeded_engine: Engine, session: Session, spec_today: date) -> Any:
-    """Run a finance tool as the director (or another role) on the seeded warehouse."""
-
-    def call(name: str, args: dict[str, Any], role: str = "DIRECTOR") -> ToolResult:
-        ctx = ToolContext(session, spec_today)
-        return REGISTRY.execute(name, args, role_caller(seeded_engine, role), ctx)
-
-    return call
-
-
-def ok(result: ToolResult) -> Any:
-    assert result.ok, (result.error, result.message)
-    return result.data
 
 
 # --- receivables -------------------------------------------------------------------------------------------

@@ -2,56 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 import agent.compose.inventory  # noqa: F401  (registers the composer)
 import tools.inventory  # noqa: F401  (registers the tool)
 from agent.compose.base import COMPOSERS, Style
 from agent.format import qty
-from tools.registry import REGISTRY, Caller, ToolContext, ToolResult
-
-
-def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
-    with engine.connect() as conn:
-        return list(conn.execute(text(sql), params))
-
-
-def role_caller(engine: Engine, role: str) -> Caller:
-    """A caller holding exactly the permissions the seed grants a role."""
-    perms = rows(
-        engine,
-        "SELECT p.code FROM adm_role_permission rp JOIN adm_role r ON r.id = rp.role_id "
-        "JOIN adm_permission p ON p.id = rp.permission_id WHERE r.code = :role",
-        role=role,
-    )
-    return Caller(f"test-{role.lower()}", role, frozenset(p[0] for p in perms))
+from tests.integration.toolkit import RunTool, ok, rows
+from tools.registry import ToolResult
 
 
 @pytest.fixture
-def session(seeded_engine: Engine) -> Iterator[Session]:
-    with Session(seeded_engine) as s:
-        yield s
+def default_role() -> str:
+    """inventory_status is run as the warehouse staff unless a test names another role."""
+    return "STAFF_WH"
 
 
 @pytest.fixture
-def run(seeded_engine: Engine, session: Session, spec_today: date) -> Any:
-    def call(args: dict[str, Any], role: str = "STAFF_WH") -> ToolResult:
-        ctx = ToolContext(session, spec_today)
-        return REGISTRY.execute("inventory_status", args, role_caller(seeded_engine, role), ctx)
+def run(run: RunTool) -> RunTool:
+    """inventory_status as the warehouse staff (or another role): the tests pass only its arguments."""
+
+    def call(args: dict[str, Any], role: str | None = None) -> ToolResult:
+        return run("inventory_status", args, role)
 
     return call
-
-
-def ok(result: ToolResult) -> Any:
-    assert result.ok, (result.error, result.message)
-    return result.data
 
 
 def expected_stock(engine: Engine) -> dict[tuple[str, str], tuple[Decimal, Decimal, Decimal, str]]:

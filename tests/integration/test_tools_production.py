@@ -3,71 +3,28 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 import agent.compose.production  # noqa: F401  (registers the composers)
 import tools.production  # noqa: F401  (registers the tools)
 from agent.compose.base import COMPOSERS, Style
 from agent.format import day, money, pct, qty
-from tools.registry import REGISTRY, Caller, ToolContext, ToolResult
-
-
-def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
-    with engine.connect() as conn:
-        return list(conn.execute(text(sql), params))
-
-
-def as_date(value: Any) -> date:
-    """SQLite returns dates from raw SQL as text, PostgreSQL as dates."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def num(value: Any) -> Decimal:
-    return Decimal(str(value or 0))
+from tests.integration.toolkit import amount, as_date, ok, rows
 
 
 def pct1(part: Decimal, whole: Decimal) -> Decimal | None:
     return None if not whole else (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def role_caller(engine: Engine, role: str) -> Caller:
-    """A caller holding exactly the permissions the seed grants a role."""
-    perms = rows(
-        engine,
-        "SELECT p.code FROM adm_role_permission rp JOIN adm_role r ON r.id = rp.role_id "
-        "JOIN adm_permission p ON p.id = rp.permission_id WHERE r.code = :role",
-        role=role,
-    )
-    return Caller(f"test-{role.lower()}", role, frozenset(p[0] for p in perms))
-
-
 @pytest.fixture
-def session(seeded_engine: Engine) -> Iterator[Session]:
-    with Session(seeded_engine) as s:
-        yield s
-
-
-@pytest.fixture
-def run(seeded_engine: Engine, session: Session, spec_today: date) -> Any:
-    """Run a tool as the production manager (or another role) on the seeded warehouse."""
-
-    def call(name: str, args: dict[str, Any], role: str = "MANAGER_PROD") -> ToolResult:
-        ctx = ToolContext(session, spec_today)
-        return REGISTRY.execute(name, args, role_caller(seeded_engine, role), ctx)
-
-    return call
-
-
-def ok(result: ToolResult) -> Any:
-    assert result.ok, (result.error, result.message)
-    return result.data
+def default_role() -> str:
+    """Tools run as the production manager unless a test names another role."""
+    return "MANAGER_PROD"
 
 
 # --- wo_progress -------------------------------------------------------------------------------------------
@@ -86,7 +43,11 @@ def expected_orders(engine: Engine, today: date, where: str = "", **params: Any)
     out = {}
     for doc, plan, actual, reject, start, end, status, item, machine, so in found:
         start, end = as_date(start), as_date(end)
-        plan, actual, reject = num(plan), num(actual), num(reject)
+        plan, actual, reject = (
+            amount(plan, cents=False),
+            amount(actual, cents=False),
+            amount(reject, cents=False),
+        )
         elapsed = min(max((today - start).days, 0), (end - start).days)
         expected = pct1(Decimal(elapsed), Decimal((end - start).days))
         progress = pct1(actual, plan)
@@ -201,13 +162,13 @@ def expected_performance(engine: Engine, start: date, end: date) -> dict[str, di
     )
     out: dict[str, dict[str, Any]] = {}
     for code, output, reject, down, ideal_min, shifts in sums:
-        output, reject = num(output), num(reject)
+        output, reject = amount(output, cents=False), amount(reject, cents=False)
         out[code] = {
             "output_qty": output,
             "reject_qty": reject,
             "reject_rate_pct": pct1(reject, output),
-            "downtime_min": num(down),
-            "oee_pct": pct1((output - reject) * 60, num(ideal_min)),
+            "downtime_min": amount(down, cents=False),
+            "oee_pct": pct1((output - reject) * 60, amount(ideal_min, cents=False)),
             "shifts": shifts,
             "errors": {e: n for c, e, n in errors if c == code},
         }
@@ -257,7 +218,7 @@ def test_month_and_plant_total_match_sql(run: Any, seeded_engine: Engine, spec_t
     )[0][0]
     assert (data.total.output_qty, data.total.reject_qty) == (output, reject)
     assert data.total.reject_rate_pct == pct1(reject, output)
-    assert data.total.oee_pct == pct1((output - reject) * 60, num(ideal))
+    assert data.total.oee_pct == pct1((output - reject) * 60, amount(ideal, cents=False))
     assert sum(Counter({e.code: e.count for e in data.total.error_codes}).values()) == sum(
         sum(w["errors"].values()) for w in want.values()
     )
@@ -277,7 +238,8 @@ def test_by_shift_rows(run: Any, seeded_engine: Engine, spec_today: date) -> Non
         d=spec_today,
     )
     assert [(s.shift, s.output_qty, s.reject_qty, s.downtime_min) for s in mch3.by_shift] == [
-        (sh, num(o), num(r), num(d)) for sh, o, r, d in per_shift
+        (sh, amount(o, cents=False), amount(r, cents=False), amount(d, cents=False))
+        for sh, o, r, d in per_shift
     ]
     assert [s.reject_rate_pct for s in mch3.by_shift] == [Decimal("8.5")] * 3
     assert data.total.by_shift == mch3.by_shift

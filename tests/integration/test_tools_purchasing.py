@@ -3,70 +3,26 @@ sample data's known facts, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 import agent.compose.purchasing  # noqa: F401  (registers the composers)
 import tools.purchasing  # noqa: F401  (registers the tools)
 from agent.compose.base import COMPOSERS, Style
 from agent.format import day, money, pct, qty
-from tools.registry import REGISTRY, Caller, ToolContext, ToolResult
+from tests.integration.toolkit import amount, as_date, ok, rows
 
 STYLES = [Style(lang, tier) for lang in ("id", "en") for tier in ("executive", "manager")]
 
 
-def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
-    with engine.connect() as conn:
-        return list(conn.execute(text(sql), params))
-
-
-def num(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-
-
-def as_date(value: Any) -> date | None:
-    """SQLite returns dates from raw SQL as text, PostgreSQL as dates."""
-    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def role_caller(engine: Engine, role: str) -> Caller:
-    """A caller holding exactly the permissions the seed grants a role."""
-    perms = rows(
-        engine,
-        "SELECT p.code FROM adm_role_permission rp JOIN adm_role r ON r.id = rp.role_id "
-        "JOIN adm_permission p ON p.id = rp.permission_id WHERE r.code = :role",
-        role=role,
-    )
-    return Caller(f"test-{role.lower()}", role, frozenset(p[0] for p in perms))
-
-
 @pytest.fixture
-def session(seeded_engine: Engine) -> Iterator[Session]:
-    with Session(seeded_engine) as s:
-        yield s
-
-
-@pytest.fixture
-def run(seeded_engine: Engine, session: Session, spec_today: date) -> Any:
-    """Run a tool as the warehouse staff (PO.READ) or another role on the seeded warehouse."""
-
-    def call(name: str, args: dict[str, Any], role: str = "STAFF_WH") -> ToolResult:
-        return REGISTRY.execute(
-            name, args, role_caller(seeded_engine, role), ToolContext(session, spec_today)
-        )
-
-    return call
-
-
-def ok(result: ToolResult) -> Any:
-    assert result.ok, (result.error, result.message)
-    return result.data
+def default_role() -> str:
+    """Tools run as the warehouse staff (PO.READ) unless a test names another role."""
+    return "STAFF_WH"
 
 
 def test_po_status_matches_sql_for_every_order(run: Any, seeded_engine: Engine) -> None:
@@ -81,9 +37,9 @@ def test_po_status_matches_sql_for_every_order(run: Any, seeded_engine: Engine) 
     assert len(orders) == 8
     for doc_no, vendor, total, status, lines, received, bill in orders:
         data = ok(run("po_status", {"doc_no": doc_no}))
-        assert (data.vendor_code, data.total_amt, data.status) == (vendor, num(total), status)
-        assert sum(ln.line_amt for ln in data.lines) == num(lines)
-        assert (data.received, data.received_dt) == (status == "Received", as_date(received))
+        assert (data.vendor_code, data.total_amt, data.status) == (vendor, amount(total), status)
+        assert sum(ln.line_amt for ln in data.lines) == amount(lines)
+        assert (data.received, data.received_dt) == (status == "Received", as_date(received, nullable=True))
         assert (data.bill.bill_no if data.bill else None) == bill
 
 
@@ -129,7 +85,7 @@ def test_vendor_scores_match_sql(run: Any, seeded_engine: Engine) -> None:
         (v.code, v.otd_score, v.quality_score, v.price_trend, v.open_po_count, v.open_po_amt)
         for v in data.vendors
     ]
-    assert got == [(r[0], num(r[1]), num(r[2]), r[3], r[4], num(r[5])) for r in expected]
+    assert got == [(r[0], amount(r[1]), amount(r[2]), r[3], r[4], amount(r[5])) for r in expected]
     assert [v.code for v in data.vendors] == ["VND-001", "VND-002", "VND-003"]
 
 

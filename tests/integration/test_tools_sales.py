@@ -3,7 +3,6 @@ composers, against independent SQL and the sample data's known facts, on SQLite 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -17,60 +16,18 @@ import agent.compose.sales  # noqa: F401  (registers the composers)
 import tools.sales  # noqa: F401  (registers the tools)
 from agent.compose.base import COMPOSERS, Style
 from agent.format import day, money, pct, qty
+from tests.integration.toolkit import amount, as_date, ok, rows
 from tools.dashboard import dashboard_summary
-from tools.registry import REGISTRY, Caller, ToolContext, ToolResult
 from tools.sales_base import previous_period
 
 BOOKED = "s.deleted_at IS NULL AND s.status IN ('Approved', 'Closed') AND s.order_dt BETWEEN :a AND :b"
 STYLES = [Style(lang, tier) for lang in ("id", "en") for tier in ("executive", "manager")]
 
 
-def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
-    with engine.connect() as conn:
-        return list(conn.execute(text(sql), params))
-
-
-def as_date(value: Any) -> date | None:
-    """SQLite returns dates from raw SQL as text, PostgreSQL as dates."""
-    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def num(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-
-
-def role_caller(engine: Engine, role: str) -> Caller:
-    """A caller holding exactly the permissions the seed grants a role."""
-    perms = rows(
-        engine,
-        "SELECT p.code FROM adm_role_permission rp JOIN adm_role r ON r.id = rp.role_id "
-        "JOIN adm_permission p ON p.id = rp.permission_id WHERE r.code = :role",
-        role=role,
-    )
-    return Caller(f"test-{role.lower()}", role, frozenset(p[0] for p in perms))
-
-
 @pytest.fixture
-def session(seeded_engine: Engine) -> Iterator[Session]:
-    with Session(seeded_engine) as s:
-        yield s
-
-
-@pytest.fixture
-def run(seeded_engine: Engine, session: Session, spec_today: date) -> Any:
-    """Run a tool as the sales manager (or another role) on the seeded warehouse."""
-
-    def call(name: str, args: dict[str, Any], role: str = "MANAGER_SALES") -> ToolResult:
-        return REGISTRY.execute(
-            name, args, role_caller(seeded_engine, role), ToolContext(session, spec_today)
-        )
-
-    return call
-
-
-def ok(result: ToolResult) -> Any:
-    assert result.ok, (result.error, result.message)
-    return result.data
+def default_role() -> str:
+    """Tools run as the sales manager unless a test names another role."""
+    return "MANAGER_SALES"
 
 
 def render(name: str, data: Any, style: Style) -> str:
@@ -93,11 +50,11 @@ def test_so_status_matches_sql_for_every_order(run: Any, seeded_engine: Engine, 
     assert len(orders) == 18
     for doc_no, cust, total, status, deadline, lines, done, n_do, inv in orders:
         data = ok(run("so_status", {"doc_no": doc_no}))
-        assert (data.customer_code, data.total_amt, data.status) == (cust, num(total), status)
-        assert sum(ln.line_amt for ln in data.lines) == num(lines)
+        assert (data.customer_code, data.total_amt, data.status) == (cust, amount(total), status)
+        assert sum(ln.line_amt for ln in data.lines) == amount(lines)
         assert len(data.deliveries) == n_do
         assert (data.invoice.inv_no if data.invoice else None) == inv
-        deadline, done = as_date(deadline), as_date(done)
+        deadline, done = as_date(deadline, nullable=True), as_date(done, nullable=True)
         assert deadline is not None  # every sample order has one
         if done:  # delivered: late when it arrived after the deadline
             assert data.late == (done > deadline) and data.delivery_status == "delivered"
@@ -146,7 +103,7 @@ def _revenue(engine: Engine, a: date, b: date) -> tuple[Decimal, int]:
     total, n = rows(
         engine, f"SELECT COALESCE(SUM(s.total_amt), 0), COUNT(*) FROM t_so s WHERE {BOOKED}", a=a, b=b
     )[0]
-    return num(total), int(n)
+    return amount(total), int(n)
 
 
 def test_sales_summary_month_to_date(run: Any, seeded_engine: Engine) -> None:
@@ -176,7 +133,7 @@ BY_ITEM = (
 def test_sales_summary_groups(run: Any, seeded_engine: Engine, group_by: str, sql: str) -> None:
     a, b = date(2024, 9, 1), date(2024, 12, 27)
     data = ok(run("sales_summary", {"start": a.isoformat(), "end": b.isoformat(), "group_by": group_by}))
-    expected = {code: (num(amt), int(n)) for code, amt, n in rows(seeded_engine, sql, a=a, b=b)}
+    expected = {code: (amount(amt), int(n)) for code, amt, n in rows(seeded_engine, sql, a=a, b=b)}
     assert {g.code: (g.amount, g.orders) for g in data.groups} == expected
     assert [g.amount for g in data.groups] == sorted((g.amount for g in data.groups), reverse=True)
     assert sum(g.amount for g in data.groups) == data.total and data.group_count == len(expected)
@@ -192,7 +149,7 @@ def test_sales_summary_filters(run: Any, seeded_engine: Engine) -> None:
         a=date(2024, 11, 1),
         b=date(2024, 11, 30),
     )[0]
-    assert (item.total, item.orders, item.basis) == (num(expected[0]), expected[1], "line_amt")
+    assert (item.total, item.orders, item.basis) == (amount(expected[0]), expected[1], "line_amt")
     cust = ok(run("sales_summary", {**args, "customer": "CUST-005"}))
     assert (cust.total, cust.orders, cust.customer_name) == (306_000_000, 2, "PT Global Tech")
     vip = ok(run("sales_summary", {**args, "segment": "VIP"}))
@@ -214,7 +171,9 @@ def test_top_customers(run: Any, seeded_engine: Engine) -> None:
         a=a,
         b=b,
     )
-    assert [(c.code, c.amount, c.orders) for c in data.customers] == [(r[0], num(r[1]), r[2]) for r in ranked]
+    assert [(c.code, c.amount, c.orders) for c in data.customers] == [
+        (r[0], amount(r[1]), r[2]) for r in ranked
+    ]
     assert data.total == _revenue(seeded_engine, a, b)[0]
     top = data.customers[0]
     expected_share = (top.amount * 100 / data.total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
@@ -239,7 +198,7 @@ def _expected_late(engine: Engine, today: date, horizon: int) -> tuple[set[str],
     )
     late, risky = set(), set()
     for doc_no, deadline, delivered, eta in found:
-        deadline, eta = as_date(deadline), as_date(eta)
+        deadline, eta = as_date(deadline, nullable=True), as_date(eta, nullable=True)
         if delivered or deadline is None:
             continue
         if deadline < today:
