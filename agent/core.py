@@ -15,12 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent.compose.base import COMPOSERS, Style, style_for
 from agent.entities import Gazetteer, extract, resolve_document
 from agent.language import detect_language
+from agent.manuals import ManualSearch, citation, compose_manual_answer, find_passages
 from agent.memory import Memory
 from agent.messages import refusal, tool_error, unknown
 from agent.router import route
 from tools.registry import Caller, ToolContext, ToolRegistry, ToolResult
 
 MAX_MESSAGE_CHARS = 2_000
+MANUAL_TOOL = "search_manuals"  # answered by retrieval, not by a warehouse tool
+MANUAL_PERMISSION = "KB.READ"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -69,10 +72,12 @@ class Agent:
         shift_plan_min: int = 480,
         memory: Memory | None = None,
         gazetteer_ttl_s: float = 300.0,
+        manuals: ManualSearch | None = None,
     ) -> None:
         self.registry, self.sessions, self.today = registry, sessions, today
         self.reject_threshold_pct, self.shift_plan_min = reject_threshold_pct, shift_plan_min
         self.memory = memory or Memory()
+        self.manuals = manuals
         self._gazetteer: tuple[float, Gazetteer] | None = None
         self._gazetteer_ttl_s = gazetteer_ttl_s
         self._lock = threading.Lock()
@@ -88,8 +93,13 @@ class Agent:
             ents = resolve_document(session, extract(text, self.gazetteer(session)))
             plan = route(text, lang, today, ents, self.memory.get(key)) if text else None
             allowed = [t for t in self.registry.tools if self.registry.allowed(t, caller)]
+            if caller.may(MANUAL_PERMISSION):
+                allowed.append(MANUAL_TOOL)
             if plan is None:
                 return Reply(unknown(allowed, style), "deterministic", lang)
+            if plan.tool == MANUAL_TOOL:
+                self.memory.put(key, plan)
+                return self._manual_reply(caller, text, plan.args, style, allowed)
             if not self.registry.allowed(plan.tool, caller):
                 return Reply(
                     refusal(caller.role_name or caller.role, allowed, style),
@@ -102,6 +112,36 @@ class Agent:
             result = self.registry.execute(plan.tool, plan.args, caller, ctx)
         self.memory.put(key, plan)
         return self._reply(result, style)
+
+    def _manual_reply(
+        self, caller: Caller, text: str, args: dict[str, Any], style: Style, allowed: list[str]
+    ) -> Reply:
+        """A technical question: quoted, cited passages from the manuals the caller's role may read."""
+        call = [{"name": MANUAL_TOOL, "args": args}]
+        if not caller.may(MANUAL_PERMISSION):
+            return Reply(
+                refusal(caller.role_name or caller.role, allowed, style),
+                "deterministic",
+                style.lang,
+                refused=True,
+                intent=MANUAL_TOOL,
+            )
+        if self.manuals is None:
+            message = style.t(
+                "Maaf, pencarian manual belum tersedia.", "Sorry, manual search is not available."
+            )
+            return Reply(message, "deterministic", style.lang, call, intent=MANUAL_TOOL)
+        hits = find_passages(self.manuals, text, style.lang, caller.role, args.get("machine"))
+        cites = [citation(h) for h in hits[:2]]
+        return Reply(
+            compose_manual_answer(hits, style),
+            "deterministic",
+            style.lang,
+            call,
+            [{"hits": cites}],
+            cites,
+            intent=MANUAL_TOOL,
+        )
 
     def _reply(self, result: ToolResult, style: Style) -> Reply:
         call = [{"name": result.name, "args": result.args}]

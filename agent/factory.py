@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.core import Agent
+from agent.manuals import ManualSearch
 from tools.catalog import TOOL_MODULES, load_tools
 
 
@@ -24,11 +25,17 @@ def make_agent(
     *,
     reject_threshold_pct: float = 5.0,
     shift_plan_min: int = 480,
+    manuals: ManualSearch | None = None,
 ) -> Agent:
     """An agent over these sessions; `today` is a fixed date or a function giving the business date."""
     registry = load_tools()
     load_composers()
     clock = today if callable(today) else (lambda: today)
     return Agent(
-        registry, sessions, clock, reject_threshold_pct=reject_threshold_pct, shift_plan_min=shift_plan_min
+        registry,
+        sessions,
+        clock,
+        reject_threshold_pct=reject_threshold_pct,
+        shift_plan_min=shift_plan_min,
+        manuals=manuals,
     )

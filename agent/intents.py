@@ -223,6 +223,70 @@ INTENT_WORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Technical questions answered from the manuals (agent/manuals.py), not from the warehouse.
+MANUAL_WORDS: tuple[str, ...] = (
+    "what do i check",
+    "what should i check",
+    "what to check",
+    "how do i",
+    "how to",
+    "how can i",
+    "what does",
+    "what causes",
+    "cara",
+    "bagaimana cara",
+    "gimana cara",
+    "apa yang harus",
+    "harus dicek",
+    "dicek apa",
+    "cek apa",
+    "apa penyebab",
+    "penyebab",
+    "cause",
+    "causes",
+    "fix",
+    "perbaiki",
+    "memperbaiki",
+    "solusi",
+    "solution",
+    "langkah",
+    "prosedur",
+    "procedure",
+    "manual",
+    "reset",
+    "replace",
+    "ganti",
+    "mengganti",
+    "kalibrasi",
+    "calibrate",
+    "troubleshoot",
+    "troubleshooting",
+    "stops with",
+    "berhenti",
+    "artinya",
+    "meaning",
+    "artinya",
+    "jadwal servis",
+    "interval",
+    "lockout",
+    "keselamatan",
+    "safety",
+    "ppe",
+    "apd",
+    "start up",
+    "startup",
+    "menyalakan",
+    "mematikan",
+    "shut down",
+    "shutdown",
+    "nozzle",
+    "wire feeder",
+    "pengumpan kawat",
+    "spindle",
+    "spindel",
+)
+QUANTITY_WORDS = ("berapa kali", "how many times", "how often", "seberapa sering", "frekuensi", "frequency")
+
 # An entity in the question also votes: (entity kind, tool, weight).
 ENTITY_VOTES: tuple[tuple[str, str, float], ...] = (
     ("machine", "machine_performance", 1.0),
@@ -236,7 +300,7 @@ DOC_TOOLS = {"SO": "so_status", "PO": "po_status", "WO": "wo_progress"}
 # Indonesian suffixes ride on the word ("penjualannya", "stoknya", "berapakah"): allow them after a phrase.
 _PATTERNS = {
     tool: [re.compile(rf"(?<![a-z0-9]){re.escape(p)}(?:nya|kah|lah)?(?![a-z0-9])") for p in words]
-    for tool, words in INTENT_WORDS.items()
+    for tool, words in {**INTENT_WORDS, "search_manuals": MANUAL_WORDS}.items()
 }
 
 

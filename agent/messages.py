@@ -28,6 +28,10 @@ CAPABILITIES: dict[str, tuple[str, str]] = {
     "payables_due": ("hutang jatuh tempo", "payables falling due"),
     "cash_position": ("posisi dan proyeksi kas", "cash position and projection"),
     "active_alerts": ("peringatan aktif", "active alerts"),
+    "search_manuals": (
+        "pertanyaan teknis dari manual mesin (kode error, prosedur, perawatan)",
+        "technical questions from the machine manuals (error codes, procedures, maintenance)",
+    ),
 }
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from agent.entities import Entities
-from agent.intents import DOC_TOOLS, ENTITY_VOTES, score_intents
+from agent.intents import DOC_TOOLS, ENTITY_VOTES, QUANTITY_WORDS, score_intents
 from agent.periods import find_period, just_today, this_month
 from tools.common import Period
 
@@ -42,6 +42,10 @@ def classify(lowered: str, ents: Entities) -> str | None:
     scores = score_intents(lowered)
     if _TOP_N.search(lowered):
         scores["top_customers"] = scores.get("top_customers", 0.0) + 2.0
+    if _ERROR_CODE.search(lowered):  # "E-410": what the code means and how to fix it is in the manual
+        scores["search_manuals"] = scores.get("search_manuals", 0.0) + 2.0
+    if any(w in lowered for w in QUANTITY_WORDS):  # "berapa kali E-410 minggu ini": counting, not fixing
+        scores["machine_performance"] = scores.get("machine_performance", 0.0) + 2.5
     if _LATE_ORDERS.search(lowered):
         scores["late_orders"] = scores.get("late_orders", 0.0) + 1.5
     elif "late_orders" in scores and len(scores) > 1:
@@ -66,8 +70,11 @@ _LATE_ORDERS = re.compile(
     r"\b(overdue|late|telat|terlambat)\b.*\b(orders?|pesanan|pengiriman|deliver(?:y|ies))\b"
 )
 
+_ERROR_CODE = re.compile(r"\b[a-z]{1,2}-\d{3}\b")
+
 # Tie-break: the more specific question first.
 _PRIORITY = [
+    "search_manuals",
     "so_status",
     "po_status",
     "wo_progress",
@@ -237,7 +244,15 @@ def _alerts(lowered: str, *_: Any) -> dict[str, Any]:
     return {}
 
 
+def _manual(lowered: str, _g: str, _t: date, ents: Entities, _p: Period | None) -> dict[str, Any]:
+    args: dict[str, Any] = {"query": lowered}
+    if "machine" in ents.codes:
+        args["machine"] = ents.codes["machine"]
+    return args
+
+
 _BUILDERS: dict[str, Builder] = {
+    "search_manuals": _manual,
     "so_status": _doc,
     "po_status": _doc,
     "wo_progress": _wo,

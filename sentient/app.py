@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from sentient.api import chat, dashboard, health
+from sentient.api import chat, dashboard, health, search
 from sentient.errors import install_error_handlers
 from sentient.settings import Settings, get_settings
 from sentient.state import AppState
@@ -37,4 +37,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(dashboard.router)
     app.include_router(chat.router)
+    app.include_router(search.router)
     return app

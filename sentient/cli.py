@@ -149,6 +149,90 @@ def ask(
         state.close()
 
 
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(exists=True, help="A folder (mirrored) or one file of manuals.")],
+    collection: Annotated[
+        str | None, typer.Option(help="Collection name (default MANUALS_COLLECTION).")
+    ] = None,
+) -> None:
+    """Load, chunk and embed manuals; unchanged files are skipped, changed replaced, removed dropped."""
+    from agent.tokens import TokenCounter
+    from retrieval.ingest import ingest as run_ingest
+    from sentient.retrieval_wiring import RetrievalHub
+
+    settings = get_settings()
+    store = RetrievalHub(settings).store(collection)
+    with _progress() as progress:
+        task = progress.add_task("files", total=None)
+        report = run_ingest(
+            path,
+            store,
+            TokenCounter(settings.data_dir / "tiktoken"),
+            progress=lambda _s, done, total: progress.update(task, completed=done, total=total),
+        )
+    table = Table(
+        "files",
+        "added",
+        "updated",
+        "unchanged",
+        "removed",
+        "chunks written",
+        "chunks deleted",
+        title=f"ingest {path} -> {collection or settings.manuals_collection}",
+    )
+    table.add_row(
+        *(
+            f"{v:,}"
+            for v in (
+                report.files,
+                report.added,
+                report.updated,
+                report.unchanged,
+                report.removed,
+                report.chunks_written,
+                report.chunks_deleted,
+            )
+        )
+    )
+    console.print(table)
+    console.print(f"{store.count():,} chunks in the collection; done in {report.seconds:,.1f} s")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="The query, or - to read one query per line from stdin.")],
+    collection: Annotated[str | None, typer.Option(help="Collection name.")] = None,
+    k: Annotated[int, typer.Option(min=1, max=50, help="Results per query.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    machine: Annotated[str | None, typer.Option(help="Only passages about this machine code.")] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+) -> None:
+    """Search the manuals: source, section, lines, score and text of the best passages."""
+    import sys
+
+    from retrieval.types import SearchFilter
+    from sentient.api.search import hit_json
+    from sentient.retrieval_wiring import RetrievalHub
+
+    service = RetrievalHub(get_settings()).service(collection)
+    batch = query == "-"
+    queries = (line.strip() for line in sys.stdin) if batch else iter([query])
+    for q in queries:
+        if not q:
+            continue
+        hits = service.search(q, k=k, flt=SearchFilter(machine=machine), mode=mode)
+        if batch or as_json:
+            typer.echo(json.dumps({"query": q, "results": [hit_json(h) for h in hits]}, ensure_ascii=False))
+            continue
+        for rank, h in enumerate(hits, 1):
+            c = h.chunk
+            typer.echo(
+                f"{rank}. {c.source} § {c.section} (lines {c.line_start}-{c.line_end}, score {h.score:.4f})"
+            )
+            typer.echo("   " + c.text[:300].replace("\n", " ") + ("…" if len(c.text) > 300 else ""))
+
+
 @app.command("eval")
 def evaluate(
     out: Annotated[Path, typer.Option(help="Folder for report.json and report.md.")] = Path("eval/reports"),

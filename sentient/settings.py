@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # Later parts of the system (retrieval, model, WhatsApp, OTP, cache) read these.
     chroma_path: Path | None = None
     chroma_url: str | None = None
+    manuals_dir: Path = Path("manuals")  # what `make run` ingests
+    manuals_collection: str = "manuals"
+    embed_device: str | None = None  # cuda / cpu; default: cuda when available
+    rerank_model_path: Path | None = None  # a local cross-encoder switches the rerank stage on
     llm_base_url: str | None = None
     llm_model: str = "qwen2.5-7b-instruct"
     llm_api_key: SecretStr | None = None

@@ -24,12 +24,13 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(state: StateDep) -> JSONResponse:
-    """Ready when every dependency answers; 503 with the failing ones otherwise."""
-    checks = {"database": check_database(state)}
-    ok = all(c["ok"] for c in checks.values())
-    return JSONResponse(
-        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
-    )
+    """Ready when the warehouse answers (503 otherwise); other parts failing make it "degraded"."""
+    checks = {"database": check_database(state), "vector_store": check_vector_store(state)}
+    # Only the warehouse is critical: without manuals the service still answers every data question.
+    if not checks["database"]["ok"]:
+        return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
+    status = "ok" if all(c["ok"] for c in checks.values()) else "degraded"
+    return JSONResponse({"status": status, "checks": checks}, status_code=200)
 
 
 def check_database(state: AppState) -> dict[str, Any]:
@@ -52,3 +53,15 @@ def check_database(state: AppState) -> dict[str, Any]:
     if revision != head:
         result["error"] = f"database at revision {revision}, code expects {head}: run `sentient db upgrade`"
     return result
+
+
+def check_vector_store(state: AppState) -> dict[str, Any]:
+    """The manuals collection answers; an empty one is reported (and ready: data answers still work)."""
+    if state.retrieval is None:
+        return {"ok": False, "error": "manual search could not start; see the log"}
+    try:
+        count = state.retrieval.store().count()
+    except Exception as exc:  # the store's own error class is enough to act on
+        return {"ok": False, "error": type(exc).__name__}
+    backend = "http" if state.settings.chroma_url else "embedded"
+    return {"ok": True, "backend": backend, "collection": state.settings.manuals_collection, "chunks": count}

@@ -3,6 +3,7 @@ registered tool as one of the seeded roles (seeded_engine and spec_today come fr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -39,3 +40,8 @@ def run(seeded_engine: Engine, session: Session, spec_today: date, default_role:
         return REGISTRY.execute(name, args, role_caller(seeded_engine, role or default_role), ctx)
 
     return call
+
+
+# The retrieval quality run embeds the whole LinuxCNC corpus with the real model (minutes on 2 CPU cores):
+# it is a benchmark, run by `make bench` or with RUN_QUALITY=1, not part of every test run.
+collect_ignore = [] if os.environ.get("RUN_QUALITY") == "1" else ["test_retrieval_quality.py"]

@@ -157,3 +157,32 @@ def test_entities_merge() -> None:
     old = Entities(codes={"customer": "CUST-001", "machine": "MCH-001"})
     new = Entities(codes={"customer": "CUST-003"})
     assert new.merged_over(old).codes == {"customer": "CUST-003", "machine": "MCH-001"}
+
+
+@pytest.mark.parametrize(
+    ("text", "machine"),
+    [
+        ("MCH-003 stops with a following error, what do I check?", "MCH-003"),
+        ("apa arti error E-410 di welding robot?", "MCH-003"),
+        ("bagaimana cara reset E-101 di mesin cnc?", "MCH-001"),
+        ("how do I replace the wire feeder drive roller?", None),
+        ("prosedur lockout sebelum ganti nozzle", None),
+    ],
+)
+def test_technical_questions_go_to_the_manuals(text: str, machine: str | None) -> None:
+    plan = _plan(text)
+    assert plan is not None and plan.tool == "search_manuals"
+    assert plan.args.get("machine") == machine
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "berapa kali error E-410 minggu ini?",
+        "error codes on MCH-003 in the last 7 days",
+        "reject rate MCH-003 hari ini",
+    ],
+)
+def test_counting_errors_stays_with_machine_data(text: str) -> None:
+    plan = _plan(text)
+    assert plan is not None and plan.tool == "machine_performance"

@@ -1,0 +1,179 @@
+"""Hybrid search: BM25 and dense retrieval under the same filter, fused by reciprocal rank fusion.
+
+Indonesian questions are expanded with the glossary's English terms first (the manuals are English and
+the embedding model is English-only). Fusion works at section level: each retriever's list is collapsed
+to one entry per (source, section) — its best chunk — before RRF, so a section found by both retrievers
+through different chunks gets both votes, and the k results are k different sections (a citation names a
+section). An optional cross-encoder then reorders the top of the fused list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+
+from agent.language import detect_language
+from retrieval.glossary import default_glossary, expand_query
+from retrieval.lexical import Bm25Index
+from retrieval.rerank import Reranker
+from retrieval.store import VectorStore
+from retrieval.tokenize import STOPWORDS_EN, STOPWORDS_ID
+from retrieval.types import Chunk, Hit, SearchFilter
+
+BM25, DENSE = "bm25", "dense"
+# Retriever weights per query language, and the RRF constant. Tuned on the LinuxCNC dev set: BM25 is the
+# stronger retriever on manuals full of codes and parameter names, so it gets twice the dense vote, and a
+# small constant lets first places count (results were stable for weights 1.5-3 and constants 5-20).
+DEFAULT_WEIGHTS: Mapping[str, Mapping[str, float]] = {
+    "en": {BM25: 2.0, DENSE: 1.0},
+    "id": {BM25: 2.0, DENSE: 1.0},
+}
+RRF_K = 10
+Ranked = Sequence[tuple[Chunk, float]]
+
+
+def section_key(chunk: Chunk) -> tuple[str, str]:
+    """What makes two chunks the same citation: their source and heading path."""
+    return chunk.source, chunk.section
+
+
+def best_per_section(ranked: Ranked) -> list[tuple[Chunk, float]]:
+    """The list with only the best-ranked chunk of each section, order kept."""
+    seen: set[tuple[str, str]] = set()
+    out: list[tuple[Chunk, float]] = []
+    for chunk, score in ranked:
+        key = section_key(chunk)
+        if key not in seen:
+            seen.add(key)
+            out.append((chunk, score))
+    return out
+
+
+def rrf(
+    lists: Mapping[str, Ranked],
+    weights: Mapping[str, float],
+    rrf_k: int = RRF_K,
+    key: Callable[[Chunk], Hashable] | None = None,
+) -> list[Hit]:
+    """Reciprocal rank fusion: score = sum of weight / (rrf_k + rank) over the lists an item is in.
+
+    Items are chunks, or whatever `key` groups them by (e.g. sections); a group is represented by the
+    chunk that holds its best rank."""
+    hits: dict[Hashable, Hit] = {}
+    best: dict[Hashable, int] = {}
+    for name, ranked in lists.items():
+        w = weights.get(name, 1.0)
+        seen: set[Hashable] = set()
+        for rank, (chunk, _) in enumerate(ranked, 1):
+            item = key(chunk) if key else chunk.id
+            if item in seen:
+                continue  # only the best rank of a group counts in each list
+            seen.add(item)
+            hit = hits.setdefault(item, Hit(chunk=chunk, score=0.0))
+            hit.score += w / (rrf_k + rank)
+            hit.ranks[name] = rank
+            if rank < best.get(item, rank + 1):
+                best[item], hit.chunk = rank, chunk
+    # ties: the better best rank first, then id, so results are deterministic
+    return sorted(hits.values(), key=lambda h: (-h.score, min(h.ranks.values()), h.chunk.id))
+
+
+def query_language(query: str) -> str:
+    """'id' or 'en': the agent's detector; its ties (e.g. "suhu barel terlalu panas", no marker word) go
+    to Indonesian when Indonesian function words and Indonesian-only glossary terms outnumber English
+    function words."""
+    if detect_language(query, "en") == detect_language(query, "id"):
+        return detect_language(query, "en")
+    words = query.lower().split()
+    id_score = sum(w in STOPWORDS_ID for w in words) + default_glossary().indonesian_evidence(query)
+    return "id" if id_score > sum(w in STOPWORDS_EN for w in words) else "en"
+
+
+class HybridSearcher:
+    """BM25 + dense retrieval fused with RRF, filters applied before ranking in both retrievers."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        lexical: Bm25Index,
+        *,
+        reranker: Reranker | None = None,
+        rrf_k: int = RRF_K,
+        candidates: int = 50,
+        weights: Mapping[str, Mapping[str, float]] = DEFAULT_WEIGHTS,
+        per_section: bool = True,
+        rerank_top: int = 20,
+    ) -> None:
+        self.store, self.lexical, self.reranker = store, lexical, reranker
+        self.rrf_k, self.candidates, self.weights = rrf_k, candidates, weights
+        self.per_section, self.rerank_top = per_section, rerank_top
+
+    def search(
+        self, query: str, k: int = 5, flt: SearchFilter = SearchFilter(), lang: str | None = None
+    ) -> list[Hit]:
+        """The k best chunks (one per section) for a query, with fused score and per-retriever ranks."""
+        lang = lang or query_language(query)
+        text = expand_query(query, lang)
+        lists = {BM25: self._bm25(text, flt, lang), DENSE: self._dense(text, flt)}
+        key = section_key if self.per_section else _chunk_id
+        hits = rrf(lists, self.weights.get(lang, DEFAULT_WEIGHTS["en"]), self.rrf_k, key)
+        if self.reranker is not None:
+            hits = self._rerank(text, hits, max(k, self.rerank_top))
+        return hits[:k]
+
+    def dense_only(
+        self,
+        query: str,
+        k: int = 5,
+        flt: SearchFilter = SearchFilter(),
+        lang: str | None = None,
+        *,
+        expand: bool = False,
+    ) -> list[Hit]:
+        """Baseline: the dense retriever alone on the plain query (expand=True adds the glossary)."""
+        text = expand_query(query, lang or query_language(query)) if expand else query
+        return _as_hits(DENSE, self._dense(text, flt, max(k, self.candidates)), k)
+
+    def bm25_only(
+        self,
+        query: str,
+        k: int = 5,
+        flt: SearchFilter = SearchFilter(),
+        lang: str | None = None,
+        *,
+        expand: bool = False,
+    ) -> list[Hit]:
+        """Baseline: BM25 alone on the plain query (expand=True adds the glossary)."""
+        lang = lang or query_language(query)
+        text = expand_query(query, lang) if expand else query
+        return _as_hits(BM25, self._bm25(text, flt, lang, max(k, self.candidates)), k)
+
+    def _bm25(
+        self, text: str, flt: SearchFilter, lang: str, n: int | None = None
+    ) -> list[tuple[Chunk, float]]:
+        ranked = self.lexical.search(text, n or self.candidates, flt, lang=lang)
+        return best_per_section(ranked) if self.per_section else ranked
+
+    def _dense(self, text: str, flt: SearchFilter, n: int | None = None) -> list[tuple[Chunk, float]]:
+        ranked = self.store.query(text, n or self.candidates, flt)
+        return best_per_section(ranked) if self.per_section else ranked
+
+    def _rerank(self, query: str, hits: list[Hit], top: int) -> list[Hit]:
+        """The top hits reordered by the cross-encoder, whose score replaces the fused one; only those."""
+        assert self.reranker is not None
+        head = hits[:top]
+        # the heading path goes with the text: section titles are often the best evidence
+        scores = self.reranker.score(query, [f"{h.chunk.section}\n{h.chunk.text}" for h in head])
+        for hit, s in zip(head, scores, strict=True):
+            hit.score = s
+        head.sort(key=lambda h: -h.score)
+        for rank, hit in enumerate(head, 1):
+            hit.ranks["rerank"] = rank
+        return head
+
+
+def _chunk_id(chunk: Chunk) -> str:
+    return chunk.id
+
+
+def _as_hits(name: str, ranked: Ranked, k: int) -> list[Hit]:
+    return [Hit(chunk=c, score=s, ranks={name: r}) for r, (c, s) in enumerate(ranked[:k], 1)]

@@ -1,0 +1,64 @@
+"""Search over one collection: the vector store plus a BM25 index kept in step with it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from retrieval.lexical import Bm25Index
+from retrieval.rerank import Reranker
+from retrieval.search import HybridSearcher
+from retrieval.store import VectorStore
+from retrieval.types import Hit, SearchFilter
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+class RetrievalService:
+    """Hybrid search; the BM25 side is rebuilt from the store when it changes (checked at most every
+    `refresh_s` seconds, so an ingestion by another process shows up without a restart)."""
+
+    def __init__(
+        self, store: VectorStore, *, reranker: Reranker | None = None, refresh_s: float = 30.0
+    ) -> None:
+        self.store, self.reranker, self.refresh_s = store, reranker, refresh_s
+        self._lock = threading.Lock()
+        self._searcher: HybridSearcher | None = None
+        self._built_count = -1
+        self._checked_at = 0.0
+
+    def invalidate(self) -> None:
+        """Force a rebuild of the lexical index before the next search (call after ingesting)."""
+        with self._lock:
+            self._checked_at = 0.0
+            self._built_count = -1
+
+    def searcher(self) -> HybridSearcher:
+        """The hybrid searcher over the store's current chunks."""
+        with self._lock:
+            now = time.monotonic()
+            if self._searcher is None or now - self._checked_at > self.refresh_s:
+                self._checked_at = now
+                count = self.store.count()
+                if self._searcher is None or count != self._built_count:
+                    lexical = Bm25Index()
+                    lexical.build(self.store.all_chunks())
+                    self._searcher = HybridSearcher(self.store, lexical, reranker=self.reranker)
+                    self._built_count = count
+            return self._searcher
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        flt: SearchFilter | None = None,
+        mode: str = "hybrid",
+        lang: str | None = None,
+    ) -> list[Hit]:
+        """The k best chunks for a query; mode "dense" or "bm25" for the plain baselines."""
+        searcher, flt = self.searcher(), flt or SearchFilter()
+        if mode == "dense":
+            return searcher.dense_only(query, k, flt, lang)
+        if mode == "bm25":
+            return searcher.bm25_only(query, k, flt, lang)
+        return searcher.search(query, k, flt, lang)

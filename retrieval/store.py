@@ -1,0 +1,320 @@
+"""The vector store contract, its Chroma adapter, and the chunk <-> Chroma metadata encoding."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings
+
+from retrieval.embeddings import ChromaEmbeddingFunction, embedder_model_id
+from retrieval.types import Chunk, Embedder, SearchFilter
+
+DEFAULT_CHROMA_PATH = Path("data") / "chroma"
+MACHINE_FLAG = "m_"  # one boolean key per machine: Chroma metadata values must be scalars
+ROLE_FLAG = "r_"
+ROLES_ANY = "roles_any"
+PROBE_FACTOR, PROBE_MIN = 10, 100  # unfiltered neighbours fetched before falling back to Chroma's filter
+
+Scalar = str | int | float | bool
+
+
+class VectorStore(Protocol):
+    """Dense storage of chunks with metadata filters applied before ranking."""
+
+    def upsert(self, chunks: list[Chunk], vectors: list[list[float]] | None = None) -> None:
+        """Insert or replace chunks by id; vectors are computed with the embedder when None."""
+        ...
+
+    def delete_source(self, source: str) -> int:
+        """Delete every chunk of one source; returns how many there were."""
+        ...
+
+    def sources(self) -> dict[str, str]:
+        """Each stored source with the content hash of the version stored."""
+        ...
+
+    def query(
+        self, vector_or_text: list[float] | str, k: int, flt: SearchFilter | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The k chunks most similar (cosine, best first) among those the filter lets through."""
+        ...
+
+    def all_chunks(self, flt: SearchFilter | None = None) -> list[Chunk]:
+        """Every chunk the filter lets through (for the lexical index)."""
+        ...
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        ...
+
+
+def flag(prefix: str, value: str) -> str:
+    """The boolean metadata key for one machine or role; case-folded so filters need not match case."""
+    return f"{prefix}{value.strip().upper()}"
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, Scalar]:
+    """Chroma metadata holding every Chunk field except id and text, plus the filter flags."""
+    meta: dict[str, Scalar] = {
+        "source": chunk.source,
+        "section": chunk.section,
+        "line_start": chunk.line_start,
+        "line_end": chunk.line_end,
+        "tokens": chunk.tokens,
+        "doc_type": chunk.doc_type,
+        "lang": chunk.lang,
+        "machines": json.dumps(list(chunk.machines)),  # exact values and order, for the round trip
+        "roles": json.dumps(list(chunk.roles)),
+        "content_hash": chunk.content_hash,
+    }
+    meta.update({flag(MACHINE_FLAG, m): True for m in chunk.machines})
+    meta.update({flag(ROLE_FLAG, r): True for r in chunk.roles})
+    if not chunk.roles:
+        meta[ROLES_ANY] = True
+    return meta
+
+
+def chunk_from_record(chunk_id: str, text: str | None, meta: dict[str, Any]) -> Chunk:
+    """Rebuild the Chunk that chunk_metadata encoded."""
+    return Chunk(
+        id=chunk_id,
+        text=text or "",
+        source=str(meta["source"]),
+        section=str(meta.get("section", "")),
+        line_start=int(meta.get("line_start", 0)),
+        line_end=int(meta.get("line_end", 0)),
+        tokens=int(meta.get("tokens", 0)),
+        doc_type=str(meta.get("doc_type", "")),
+        lang=str(meta.get("lang", "")),
+        machines=tuple(json.loads(str(meta.get("machines", "[]")))),
+        roles=tuple(json.loads(str(meta.get("roles", "[]")))),
+        content_hash=str(meta.get("content_hash", "")),
+    )
+
+
+def where_clause(flt: SearchFilter | None) -> dict[str, Any] | None:
+    """The Chroma `where` for a filter; a role sees unrestricted chunks and those naming it."""
+    if flt is None:
+        return None
+    terms: list[dict[str, Any]] = []
+    if flt.machine:
+        terms.append({flag(MACHINE_FLAG, flt.machine): True})
+    if flt.doc_type:
+        terms.append({"doc_type": flt.doc_type})
+    if flt.lang:
+        terms.append({"lang": flt.lang})
+    if flt.role:
+        terms.append({"$or": [{ROLES_ANY: True}, {flag(ROLE_FLAG, flt.role): True}]})
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+def visible(chunk: Chunk, flt: SearchFilter | None) -> bool:
+    """Whether a chunk passes a filter: the same rules as where_clause, in Python (for the fake store)."""
+    if flt is None:
+        return True
+    if flt.machine and flag("", flt.machine) not in {flag("", m) for m in chunk.machines}:
+        return False
+    if flt.doc_type and chunk.doc_type != flt.doc_type:
+        return False
+    if flt.lang and chunk.lang != flt.lang:
+        return False
+    return not (flt.role and chunk.roles and flag("", flt.role) not in {flag("", r) for r in chunk.roles})
+
+
+class EmbeddingModelMismatch(ValueError):
+    """The collection holds vectors of another model than the embedder's."""
+
+
+def parse_chroma_url(url: str) -> tuple[str, int, bool]:
+    """(host, port, ssl) of a Chroma server URL; the port defaults to 443 for https, else Chroma's 8000."""
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"CHROMA_URL must look like http[s]://host[:port], got {url!r}")
+    ssl = parsed.scheme == "https"
+    return parsed.hostname, parsed.port or (443 if ssl else 8000), ssl
+
+
+def chroma_client(path: Path | None = None, url: str | None = None) -> ClientAPI:
+    """HttpClient for a URL (http[s]://host[:port]), else an embedded PersistentClient at path."""
+    settings = Settings(anonymized_telemetry=False)
+    if url:
+        host, port, ssl = parse_chroma_url(url)
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+    folder = path if path is not None else DEFAULT_CHROMA_PATH
+    folder.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(folder), settings=settings)
+
+
+class ChromaStore:
+    """A Chroma collection (cosine space) whose vectors all come from one recorded embedding model."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        path: Path | None = None,
+        url: str | None = None,
+        collection: str = "manuals",
+    ) -> None:
+        self.embedder = embedder
+        self.model_id = embedder_model_id(embedder)
+        self.client = chroma_client(path, url)
+        try:
+            self.collection = self._open(collection)
+        except Exception:
+            self.close()  # else the embedded store's files stay open after the error
+            raise
+        self._batch = max(1, self.client.get_max_batch_size())
+
+    def _open(self, name: str) -> Collection:
+        col = self.client.get_or_create_collection(
+            name,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"model_id": self.model_id, "dim": self.embedder.dim},
+            embedding_function=ChromaEmbeddingFunction(self.embedder),  # type: ignore[arg-type]
+        )
+        stored = (col.metadata or {}).get("model_id")
+        if stored is None and col.count() == 0:
+            col.modify(metadata={**(col.metadata or {}), "model_id": self.model_id, "dim": self.embedder.dim})
+        elif stored != self.model_id:
+            raise EmbeddingModelMismatch(
+                f"collection {name!r} holds vectors of model {stored!r} but the embedder is "
+                f"{self.model_id!r}: ingest into another collection, or delete this one and ingest again"
+            )
+        return col
+
+    def upsert(self, chunks: list[Chunk], vectors: list[list[float]] | None = None) -> None:
+        """Insert or replace chunks by id, in batches of Chroma's maximum size."""
+        if vectors is not None and len(vectors) != len(chunks):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        if len({c.id for c in chunks}) != len(chunks):
+            raise ValueError("duplicate chunk ids in one upsert")
+        for start in range(0, len(chunks), self._batch):
+            part = chunks[start : start + self._batch]
+            vecs = vectors[start : start + self._batch] if vectors is not None else None
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=vecs if vecs is not None else self.embedder.embed([c.text for c in part]),  # type: ignore[arg-type]
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c) for c in part],
+            )
+
+    def delete_source(self, source: str) -> int:
+        """Delete every chunk of one source; returns how many there were."""
+        ids = self.collection.get(where={"source": source}, include=[])["ids"]
+        for start in range(0, len(ids), self._batch):
+            self.collection.delete(ids=ids[start : start + self._batch])
+        return len(ids)
+
+    def sources(self) -> dict[str, str]:
+        """Each stored source with the content hash of the version stored."""
+        return {
+            str(meta["source"]): str(meta.get("content_hash", ""))
+            for _, _, meta in self._records(None, with_text=False)
+        }
+
+    def query(
+        self, vector_or_text: list[float] | str, k: int, flt: SearchFilter | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The k most similar chunks among those the filter lets through, with cosine similarity."""
+        if k <= 0:
+            return []
+        vector = (
+            self.embedder.embed([vector_or_text])[0] if isinstance(vector_or_text, str) else vector_or_text
+        )
+        where = where_clause(flt)
+        if where is not None:
+            # Embedded Chroma's filtered search costs time in proportion to the records the filter matches
+            # (~0.5 s at 100k chunks for a 20 % filter). When k of the unfiltered nearest neighbours pass the
+            # filter they are exactly the k best of the filtered set, so try that first.
+            hits = self._probe(vector, k, flt)
+            if hits is not None:
+                return hits
+        return self._knn(vector, k, where)
+
+    def _knn(self, vector: list[float], k: int, where: dict[str, Any] | None) -> list[tuple[Chunk, float]]:
+        """Chroma's nearest neighbours among the records matching `where`."""
+        res = self.collection.query(
+            query_embeddings=[vector],  # type: ignore[arg-type]
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
+        metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
+        return [
+            (chunk_from_record(i, d, dict(m)), 1.0 - float(dist))
+            for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)
+        ]
+
+    def _probe(
+        self, vector: list[float], k: int, flt: SearchFilter | None
+    ) -> list[tuple[Chunk, float]] | None:
+        """The k best passing chunks among the unfiltered neighbours, or None when fewer than k pass."""
+        n = max(k * PROBE_FACTOR, PROBE_MIN)
+        res = self.collection.query(
+            query_embeddings=[vector],  # type: ignore[arg-type]
+            n_results=n,
+            include=["metadatas", "distances"],
+        )
+        ids, metas = res["ids"][0], (res["metadatas"] or [[]])[0]
+        dists = (res["distances"] or [[]])[0]
+        passing = [
+            (chunk, 1.0 - float(dist))
+            for i, m, dist in zip(ids, metas, dists, strict=True)
+            if visible(chunk := chunk_from_record(i, None, dict(m)), flt)
+        ][:k]
+        if len(passing) < k and len(ids) == n:  # the filtered set may hold better chunks beyond the probe
+            return None
+        if not passing:
+            return []
+        got = self.collection.get(ids=[c.id for c, _ in passing], include=["documents"])
+        texts = dict(zip(got["ids"], got["documents"] or [], strict=True))
+        return [(replace(c, text=texts.get(c.id) or ""), score) for c, score in passing]
+
+    def all_chunks(self, flt: SearchFilter | None = None) -> list[Chunk]:
+        """Every chunk the filter lets through, read in pages."""
+        return [chunk_from_record(i, text, meta) for i, text, meta in self._records(flt, with_text=True)]
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        return self.collection.count()
+
+    def close(self) -> None:
+        """Release the client (for an embedded store: its SQLite and index files)."""
+        close = getattr(self.client, "close", None)  # Client has it; the ClientAPI type does not declare it
+        if close is not None:
+            close()
+
+    def __enter__(self) -> ChromaStore:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def _records(
+        self, flt: SearchFilter | None, *, with_text: bool
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of every matching record, one page of Chroma's batch size at a time."""
+        include: Any = ["documents", "metadatas"] if with_text else ["metadatas"]
+        where = where_clause(flt)
+        offset = 0
+        while True:
+            page = self.collection.get(where=where, include=include, limit=self._batch, offset=offset)
+            docs = page["documents"] or [""] * len(page["ids"])
+            for i, text, meta in zip(page["ids"], docs, page["metadatas"] or [], strict=True):
+                yield i, text, dict(meta)
+            if len(page["ids"]) < self._batch:
+                return
+            offset += self._batch
