@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from agent.manuals import citation
 from channels.identity import UnknownUser, load_caller
 from retrieval.types import Hit, SearchFilter
 from sentient.deps import ApiKeyDep, SessionDep, StateDep
@@ -15,18 +16,13 @@ router = APIRouter(prefix="/api", tags=["search"], dependencies=[ApiKeyDep])
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
-    """One result as the API and `sentient search --json` print it."""
+    """One result as the API and `sentient search --json` print it: the citation plus the passage."""
     c = hit.chunk
     return {
-        "source": c.source,
-        "section": c.section,
-        "line_start": c.line_start,
-        "line_end": c.line_end,
+        **citation(hit),
         "score": round(hit.score, 6),
         "text": c.text,
-        "lang": c.lang,
         "doc_type": c.doc_type,
-        "machines": list(c.machines),
         "ranks": hit.ranks,
     }
 
