@@ -6,7 +6,7 @@ import hashlib
 import math
 import re
 
-from retrieval.store import visible
+from retrieval.store_codec import visible
 from retrieval.types import Chunk, SearchFilter
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -1,4 +1,4 @@
-"""The vector store contract, its Chroma adapter, and the chunk <-> Chroma metadata encoding."""
+"""The vector store contract and its Chroma adapter (records encoded as in retrieval/store_codec.py)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,12 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
 
 from retrieval.embeddings import ChromaEmbeddingFunction, embedder_model_id
+from retrieval.store_codec import LAYOUT, chunk_from_record, chunk_metadata, visible, where_clause
 from retrieval.types import Chunk, Embedder, SearchFilter
 
 DEFAULT_CHROMA_PATH = Path("data") / "chroma"
-MACHINE_FLAG = "m_"  # one boolean key per machine: Chroma metadata values must be scalars
-ROLE_FLAG = "r_"
-ROLES_ANY = "roles_any"
-PROBE_FACTOR, PROBE_MIN = 10, 100  # unfiltered neighbours fetched before falling back to Chroma's filter
-
-Scalar = str | int | float | bool
+# Unfiltered neighbours fetched (k times each factor, at least PROBE_MIN) before using Chroma's own filter.
+PROBE_FACTORS, PROBE_MIN = (2, 10), 20
 
 
 class VectorStore(Protocol):
@@ -55,81 +52,6 @@ class VectorStore(Protocol):
     def count(self) -> int:
         """Number of chunks stored."""
         ...
-
-
-def flag(prefix: str, value: str) -> str:
-    """The boolean metadata key for one machine or role; case-folded so filters need not match case."""
-    return f"{prefix}{value.strip().upper()}"
-
-
-def chunk_metadata(chunk: Chunk) -> dict[str, Scalar]:
-    """Chroma metadata holding every Chunk field except id and text, plus the filter flags."""
-    meta: dict[str, Scalar] = {
-        "source": chunk.source,
-        "section": chunk.section,
-        "line_start": chunk.line_start,
-        "line_end": chunk.line_end,
-        "tokens": chunk.tokens,
-        "doc_type": chunk.doc_type,
-        "lang": chunk.lang,
-        "machines": json.dumps(list(chunk.machines)),  # exact values and order, for the round trip
-        "roles": json.dumps(list(chunk.roles)),
-        "content_hash": chunk.content_hash,
-    }
-    meta.update({flag(MACHINE_FLAG, m): True for m in chunk.machines})
-    meta.update({flag(ROLE_FLAG, r): True for r in chunk.roles})
-    if not chunk.roles:
-        meta[ROLES_ANY] = True
-    return meta
-
-
-def chunk_from_record(chunk_id: str, text: str | None, meta: dict[str, Any]) -> Chunk:
-    """Rebuild the Chunk that chunk_metadata encoded."""
-    return Chunk(
-        id=chunk_id,
-        text=text or "",
-        source=str(meta["source"]),
-        section=str(meta.get("section", "")),
-        line_start=int(meta.get("line_start", 0)),
-        line_end=int(meta.get("line_end", 0)),
-        tokens=int(meta.get("tokens", 0)),
-        doc_type=str(meta.get("doc_type", "")),
-        lang=str(meta.get("lang", "")),
-        machines=tuple(json.loads(str(meta.get("machines", "[]")))),
-        roles=tuple(json.loads(str(meta.get("roles", "[]")))),
-        content_hash=str(meta.get("content_hash", "")),
-    )
-
-
-def where_clause(flt: SearchFilter | None) -> dict[str, Any] | None:
-    """The Chroma `where` for a filter; a role sees unrestricted chunks and those naming it."""
-    if flt is None:
-        return None
-    terms: list[dict[str, Any]] = []
-    if flt.machine:
-        terms.append({flag(MACHINE_FLAG, flt.machine): True})
-    if flt.doc_type:
-        terms.append({"doc_type": flt.doc_type})
-    if flt.lang:
-        terms.append({"lang": flt.lang})
-    if flt.role:
-        terms.append({"$or": [{ROLES_ANY: True}, {flag(ROLE_FLAG, flt.role): True}]})
-    if not terms:
-        return None
-    return terms[0] if len(terms) == 1 else {"$and": terms}
-
-
-def visible(chunk: Chunk, flt: SearchFilter | None) -> bool:
-    """Whether a chunk passes a filter: the same rules as where_clause, in Python (for the fake store)."""
-    if flt is None:
-        return True
-    if flt.machine and flag("", flt.machine) not in {flag("", m) for m in chunk.machines}:
-        return False
-    if flt.doc_type and chunk.doc_type != flt.doc_type:
-        return False
-    if flt.lang and chunk.lang != flt.lang:
-        return False
-    return not (flt.role and chunk.roles and flag("", flt.role) not in {flag("", r) for r in chunk.roles})
 
 
 class EmbeddingModelMismatch(ValueError):
@@ -178,19 +100,22 @@ class ChromaStore:
         self._batch = max(1, self.client.get_max_batch_size())
 
     def _open(self, name: str) -> Collection:
+        ours = {"model_id": self.model_id, "layout": LAYOUT}
         col = self.client.get_or_create_collection(
             name,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"model_id": self.model_id, "dim": self.embedder.dim},
+            metadata={**ours, "dim": self.embedder.dim},
             embedding_function=ChromaEmbeddingFunction(self.embedder),  # type: ignore[arg-type]
         )
-        stored = (col.metadata or {}).get("model_id")
-        if stored is None and col.count() == 0:
-            col.modify(metadata={**(col.metadata or {}), "model_id": self.model_id, "dim": self.embedder.dim})
-        elif stored != self.model_id:
+        meta = dict(col.metadata or {})
+        stored = {key: meta.get(key) for key in ours}
+        if stored != ours and col.count() == 0:  # an empty collection made elsewhere: adopt it
+            col.modify(metadata={**meta, **ours, "dim": self.embedder.dim})
+        elif stored != ours:
             raise EmbeddingModelMismatch(
-                f"collection {name!r} holds vectors of model {stored!r} but the embedder is "
-                f"{self.model_id!r}: ingest into another collection, or delete this one and ingest again"
+                f"collection {name!r} holds vectors of model {stored['model_id']!r} (layout "
+                f"{stored['layout']!r}) but this store writes {self.model_id!r} ({LAYOUT!r}): ingest into "
+                "another collection, or delete this one and ingest again"
             )
         return col
 
@@ -220,7 +145,7 @@ class ChromaStore:
     def sources(self) -> dict[str, str]:
         """Each stored source with the content hash of the version stored."""
         return {
-            str(meta["source"]): str(meta.get("content_hash", ""))
+            str(meta["source"]): str(json.loads(str(meta["chunk"]))["content_hash"])
             for _, _, meta in self._records(None, with_text=False)
         }
 
@@ -235,12 +160,13 @@ class ChromaStore:
         )
         where = where_clause(flt)
         if where is not None:
-            # Embedded Chroma's filtered search costs time in proportion to the records the filter matches
-            # (~0.5 s at 100k chunks for a 20 % filter). When k of the unfiltered nearest neighbours pass the
-            # filter they are exactly the k best of the filtered set, so try that first.
-            hits = self._probe(vector, k, flt)
-            if hits is not None:
-                return hits
+            # Embedded Chroma filters by scanning metadata: 0.25-0.75 s a query at 100k chunks. When k of the
+            # unfiltered nearest neighbours pass the filter they are exactly the k best of the filtered set,
+            # so look there first: a small probe (role filters let most chunks through), then a larger one.
+            for factor in PROBE_FACTORS:
+                hits = self._probe(vector, k, flt, max(k * factor, PROBE_MIN))
+                if hits is not None:
+                    return hits
         return self._knn(vector, k, where)
 
     def _knn(self, vector: list[float], k: int, where: dict[str, Any] | None) -> list[tuple[Chunk, float]]:
@@ -259,10 +185,9 @@ class ChromaStore:
         ]
 
     def _probe(
-        self, vector: list[float], k: int, flt: SearchFilter | None
+        self, vector: list[float], k: int, flt: SearchFilter | None, n: int
     ) -> list[tuple[Chunk, float]] | None:
-        """The k best passing chunks among the unfiltered neighbours, or None when fewer than k pass."""
-        n = max(k * PROBE_FACTOR, PROBE_MIN)
+        """The k best passing chunks among the n unfiltered neighbours, or None when fewer than k pass."""
         res = self.collection.query(
             query_embeddings=[vector],  # type: ignore[arg-type]
             n_results=n,
@@ -281,7 +206,8 @@ class ChromaStore:
             return []
         got = self.collection.get(ids=[c.id for c, _ in passing], include=["documents"])
         texts = dict(zip(got["ids"], got["documents"] or [], strict=True))
-        return [(replace(c, text=texts.get(c.id) or ""), score) for c, score in passing]
+        # A chunk deleted since the probe has no text now: leave it out.
+        return [(replace(c, text=texts[c.id] or ""), score) for c, score in passing if c.id in texts]
 
     def all_chunks(self, flt: SearchFilter | None = None) -> list[Chunk]:
         """Every chunk the filter lets through, read in pages."""

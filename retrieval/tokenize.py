@@ -25,6 +25,7 @@ _SEPARATORS = str.maketrans(
     }
 )
 _VOWELS = frozenset("aeiouy")
+_MEMO_LIMIT = 1_000_000
 # Irregular plurals that the suffix rules would otherwise split from their singular.
 _IRREGULAR = {"axes": "axis", "indices": "index", "matrices": "matrix", "vertices": "vertex"}
 
@@ -117,7 +118,9 @@ class _Memo(dict[str, tuple[str, ...]]):
         self._compute = compute
 
     def __missing__(self, raw: str) -> tuple[str, ...]:
-        terms = self[raw] = self._compute(raw)
+        terms = self._compute(raw)
+        if len(self) < _MEMO_LIMIT:  # a long-running service sees endless new words in queries
+            self[raw] = terms
         return terms
 
 

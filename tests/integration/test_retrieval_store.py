@@ -9,12 +9,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import chromadb
 import pytest
+from chromadb.config import Settings
 
 import retrieval.embeddings as embeddings
 import retrieval.store as store_module
 from retrieval.embeddings import SentenceTransformerEmbedder, default_model_path
-from retrieval.store import ChromaStore, EmbeddingModelMismatch, where_clause
+from retrieval.store import ChromaStore, EmbeddingModelMismatch
+from retrieval.store_codec import where_clause
 from retrieval.types import Chunk, SearchFilter
 
 pytestmark = pytest.mark.slow  # loads the model once per module (~10 s, mostly importing torch)
@@ -137,12 +140,14 @@ def test_chroma_uses_our_embedding_function_for_text_queries(store: ChromaStore)
     assert res["ids"] == [["weld-wire"]]
 
 
-@pytest.mark.parametrize("probe", [(10, 100), (1, 1)], ids=["probe-first", "chroma-where"])
+@pytest.mark.parametrize(
+    "probes", [((2, 10), 20), ((1,), 1), ((), 1)], ids=["probes", "small-probe", "where"]
+)
 def test_machine_filter_applies_before_ranking(
-    store: ChromaStore, probe: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+    store: ChromaStore, probes: tuple[tuple[int, ...], int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "PROBE_FACTOR", probe[0])
-    monkeypatch.setattr(store_module, "PROBE_MIN", probe[1])
+    monkeypatch.setattr(store_module, "PROBE_FACTORS", probes[0])
+    monkeypatch.setattr(store_module, "PROBE_MIN", probes[1])
     near = [
         replace(make_chunk("weld-wire"), id=f"wire-{i}", text=f"Wire feed problem {i}.") for i in range(30)
     ]
@@ -229,3 +234,18 @@ def test_another_model_is_refused(embedder: SentenceTransformerEmbedder, tmp_pat
         ChromaStore(SentenceTransformerEmbedder(other), path=tmp_path / "chroma")
     with ChromaStore(embedder, path=tmp_path / "chroma") as again:  # the failed open left nothing locked
         assert again.count() == 1
+
+
+def test_foreign_collections(embedder: SentenceTransformerEmbedder, tmp_path: Path) -> None:
+    client = chromadb.PersistentClient(
+        path=str(tmp_path / "chroma"), settings=Settings(anonymized_telemetry=False)
+    )
+    client.get_or_create_collection("empty-one", embedding_function=None)
+    full = client.get_or_create_collection("full-one", embedding_function=None)
+    full.add(ids=["x"], embeddings=[[1.0] + [0.0] * 383], documents=["text"])  # type: ignore[arg-type]
+    client.close()  # type: ignore[attr-defined]
+    with ChromaStore(embedder, path=tmp_path / "chroma", collection="empty-one") as adopted:
+        adopted.upsert(make_chunks()[:2])
+        assert adopted.collection.metadata and adopted.collection.metadata["model_id"] == embedder.model_id
+    with pytest.raises(EmbeddingModelMismatch, match="'full-one' holds vectors of model None"):
+        ChromaStore(embedder, path=tmp_path / "chroma", collection="full-one")
