@@ -1,11 +1,13 @@
-"""`make bench`: seed a scratch PostgreSQL database at --scale N, then time deterministic answers on it."""
+"""`make bench`: every benchmark section in one run, each against a baseline measured in the same run."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -14,11 +16,8 @@ from bench import agent_latency, seed_scale
 RESULTS = Path(__file__).parent / "results" / "bench.json"
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run every benchmark on one scratch database and save the figures as JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", "100")))
-    args = parser.parse_args(argv)
+def warehouse_section(args: argparse.Namespace) -> dict[str, Any]:
+    """Seed a scratch PostgreSQL database at --scale N, then time deterministic answers on it."""
     admin = os.environ.get("TEST_DATABASE_URL", seed_scale.DEFAULT_ADMIN_URL)
     with seed_scale.scratch_database(admin) as engine:
         with engine.connect() as conn:
@@ -30,8 +29,36 @@ def main(argv: list[str] | None = None) -> None:
         seed_scale.print_table(seed)
         latency = agent_latency.run_agent_bench(engine)
         agent_latency.print_table(latency)
+    return {"seed": seed, "agent_latency": latency}
+
+
+# Each section prints its own table and returns its figures; `--only a,b` runs a subset.
+# A new benchmark adds one entry here (name -> function taking the parsed arguments).
+SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "warehouse": warehouse_section,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the selected benchmark sections and save their figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=int(os.environ.get("BENCH_SCALE", "100")))
+    parser.add_argument(
+        "--only",
+        default=os.environ.get("BENCH_ONLY", ""),
+        help=f"comma-separated sections (default all): {', '.join(SECTIONS)}",
+    )
+    args = parser.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()] or list(SECTIONS)
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
+    figures = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for name in chosen:
+        print(f"\n== {name} ==")
+        figures[name] = SECTIONS[name](args)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"seed": seed, "agent_latency": latency}, indent=1) + "\n")
+    RESULTS.write_text(json.dumps(figures, indent=1, default=str) + "\n")
     print(f"figures saved to {RESULTS}")
 
 

@@ -1,0 +1,21 @@
+"""ai_chat: why a turn fell back, prompt version, model
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-22
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass  # filled in by the WhatsApp / LLM / web-auth work
+
+
+def downgrade() -> None:
+    pass
