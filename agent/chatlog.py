@@ -39,5 +39,9 @@ def record_turn(
                 tokens_used=tokens_in + tokens_out,
                 latency_ms=latency_ms,
                 request_id=request_id,
+                reason=(reply.reason or "")[:200] or None,
+                model=(str(reply.meta.get("model") or "")[:80]) or None,
+                prompt_version=reply.meta.get("prompt_version"),
+                ttft_ms=reply.meta.get("ttft_ms"),
             )
         )

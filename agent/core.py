@@ -16,7 +16,7 @@ from agent.compose.base import COMPOSERS, Style, style_for
 from agent.entities import Gazetteer, extract, resolve_document
 from agent.language import detect_language
 from agent.manuals import ManualSearch, citation, compose_manual_answer, find_passages
-from agent.memory import Memory
+from agent.memory import ConversationMemory, Memory
 from agent.messages import refusal, tool_error, unknown
 from agent.router import route
 from tools.registry import Caller, ToolContext, ToolRegistry, ToolResult
@@ -39,6 +39,10 @@ class Reply:
     citations: list[dict[str, Any]] = field(default_factory=list)
     refused: bool = False
     intent: str = "unknown"
+    # Why a model turn fell back to the deterministic text (ungrounded, model_timeout, breaker_open...).
+    reason: str | None = None
+    # How the model path went, for ai_chat: model, prompt_version, ttft_ms, model token counts.
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The reply as a JSON-able dict."""
@@ -51,6 +55,7 @@ class Reply:
             "citations": self.citations,
             "refused": self.refused,
             "intent": self.intent,
+            "reason": self.reason,
         }
 
 
@@ -70,13 +75,13 @@ class Agent:
         *,
         reject_threshold_pct: float = 5.0,
         shift_plan_min: int = 480,
-        memory: Memory | None = None,
+        memory: ConversationMemory | None = None,
         gazetteer_ttl_s: float = 300.0,
         manuals: ManualSearch | None = None,
     ) -> None:
         self.registry, self.sessions, self.today = registry, sessions, today
         self.reject_threshold_pct, self.shift_plan_min = reject_threshold_pct, shift_plan_min
-        self.memory = memory or Memory()
+        self.memory: ConversationMemory = memory or Memory()
         self.manuals = manuals
         self._gazetteer: tuple[float, Gazetteer] | None = None
         self._gazetteer_ttl_s = gazetteer_ttl_s

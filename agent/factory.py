@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.core import Agent
 from agent.manuals import ManualSearch
+from agent.memory import ConversationMemory
 from tools.catalog import TOOL_MODULES, load_tools
 
 
@@ -26,6 +27,7 @@ def make_agent(
     reject_threshold_pct: float = 5.0,
     shift_plan_min: int = 480,
     manuals: ManualSearch | None = None,
+    memory: ConversationMemory | None = None,
 ) -> Agent:
     """An agent over these sessions; `today` is a fixed date or a function giving the business date."""
     registry = load_tools()
@@ -38,4 +40,5 @@ def make_agent(
         reject_threshold_pct=reject_threshold_pct,
         shift_plan_min=shift_plan_min,
         manuals=manuals,
+        memory=memory,
     )

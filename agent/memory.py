@@ -5,8 +5,19 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from typing import Protocol
 
 from agent.router import Plan
+
+
+class ConversationMemory(Protocol):
+    """Where the agent keeps each conversation's last plan: in-process (Memory) or shared (RedisMemory)."""
+
+    def get(self, key: str) -> Plan | None:
+        """The last plan of a conversation, or None."""
+
+    def put(self, key: str, plan: Plan) -> None:
+        """Remember a conversation's plan."""
 
 
 class Memory:

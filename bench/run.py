@@ -12,6 +12,12 @@ from typing import Any
 from sqlalchemy import text
 
 from bench import agent_latency, seed_scale
+from bench.alerts import alerts_section
+from bench.dashboard import dashboard_section
+from bench.guardrails import guardrails_section
+from bench.llm import llm_section
+from bench.retrieval import retrieval_section
+from bench.webhook import webhook_section
 
 RESULTS = Path(__file__).parent / "results" / "bench.json"
 
@@ -36,6 +42,12 @@ def warehouse_section(args: argparse.Namespace) -> dict[str, Any]:
 # A new benchmark adds one entry here (name -> function taking the parsed arguments).
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "warehouse": warehouse_section,
+    "dashboard": dashboard_section,  # web dashboard p95 and /metrics scrape (bench/dashboard.py)
+    "retrieval": retrieval_section,
+    "guardrails": guardrails_section,
+    "llm": llm_section,  # local model TTFT, tokens/s, grounding pass share, sandwich tokens (bench/llm.py)
+    "webhook": webhook_section,  # signed WhatsApp webhook vs bare FastAPI, e2e reply (bench/webhook.py)
+    "alerts": alerts_section,  # 10,000 alert messages via the outbox, 1 vs 2 workers vs raw (bench/alerts.py)
 }
 
 

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.chatlog import record_turn
 from agent.core import Agent, Reply, clean_message
+from agent.llm import LlmAgent, TurnEvent
 from agent.tokens import TokenCounter
 from channels.identity import load_caller
+from guardrails.refusal import clean_reply, screen
+from sentient.observability.metrics import CHAT_TURNS
+from tools.registry import Caller
 
 
 @dataclass
 class ChatService:
-    """The agent plus what every channel needs around it."""
+    """The agent plus what every channel needs around it; `llm` set means the model phrases answers."""
 
     agent: Agent
     sessions: sessionmaker[Session]
     tokens: TokenCounter
+    llm: LlmAgent | None = None
 
     def chat(
         self,
@@ -31,12 +38,79 @@ class ChatService:
         request_id: str | None = None,
     ) -> Reply:
         """Answer `message` for the user (username or phone); raises UnknownUser for strangers."""
+        if self.llm is not None:  # sync callers (CLI) get the model path too; async ones use achat
+            return self.llm.run_sync(
+                self.achat(
+                    user, message, channel=channel, conversation_id=conversation_id, request_id=request_id
+                )
+            )
         started = time.perf_counter()
         message = clean_message(message)  # the log and the agent see the same, safe text
         with self.sessions() as session:
             caller = load_caller(session, user)
-        reply = self.agent.ask(caller, message, conversation_id or f"{channel}:{caller.username}")
+        reply = self.ask(caller, message, conversation_id or f"{channel}:{caller.username}")
+        self._record(caller, message, reply, channel, started, request_id)
+        return reply
+
+    def ask(self, caller: Caller, message: str, key: str) -> Reply:
+        """The deterministic answer for a resolved caller (the model path phrases this one too)."""
+        # Guardrails: injection, other roles' data and length in; planted instructions in passages out.
+        refused = screen(caller, message)
+        return refused or clean_reply(self.agent.ask(caller, message, key))
+
+    async def achat(
+        self,
+        user: str,
+        message: str,
+        *,
+        channel: str,
+        conversation_id: str | None = None,
+        request_id: str | None = None,
+    ) -> Reply:
+        """`chat` for async callers: the database work runs in threads, the model call on the loop."""
+        final: Reply | None = None
+        async for event in self.astream(
+            user, message, channel=channel, conversation_id=conversation_id, request_id=request_id
+        ):
+            final = event.reply or final
+        assert final is not None  # astream always ends with the reply
+        return final
+
+    async def astream(
+        self,
+        user: str,
+        message: str,
+        *,
+        channel: str,
+        conversation_id: str | None = None,
+        request_id: str | None = None,
+        stream: bool = False,
+    ) -> AsyncIterator[TurnEvent]:
+        """One turn as events (text deltas, then the final Reply), logged to ai_chat when it ends."""
+        started = time.perf_counter()
+        message = clean_message(message)
+        caller = await asyncio.to_thread(self._caller, user)
+        key = conversation_id or f"{channel}:{caller.username}"
+        reply: Reply | None = None
+        if self.llm is None:
+            reply = await asyncio.to_thread(self.ask, caller, message, key)
+            yield TurnEvent(delta=reply.answer, reply=reply)
+        else:
+            async for event in self.llm.astream(caller, message, key, stream=stream):
+                reply = event.reply or reply
+                yield event
+        assert reply is not None
+        await asyncio.to_thread(self._record, caller, message, reply, channel, started, request_id)
+
+    def _caller(self, user: str) -> Caller:
+        with self.sessions() as session:
+            return load_caller(session, user)
+
+    def _record(
+        self, caller: Caller, message: str, reply: Reply, channel: str, started: float, request_id: str | None
+    ) -> None:
         latency_ms = int((time.perf_counter() - started) * 1000)
+        CHAT_TURNS.labels(mode=reply.mode, role=caller.role, channel=channel).inc()  # /metrics
         record_turn(
             self.sessions,
             self.tokens,
@@ -47,4 +121,3 @@ class ChatService:
             latency_ms=latency_ms,
             request_id=request_id,
         )
-        return reply

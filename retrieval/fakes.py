@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Callable, Sequence
 
-from retrieval.store_codec import visible
+from retrieval.store_codec import embedding_text, visible
 from retrieval.types import Chunk, SearchFilter
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -52,7 +53,7 @@ class MemoryVectorStore:
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         if len({c.id for c in chunks}) != len(chunks):
             raise ValueError("duplicate chunk ids in one upsert")
-        vecs = vectors if vectors is not None else self.embedder.embed([c.text for c in chunks])
+        vecs = vectors if vectors is not None else self.embedder.embed([embedding_text(c) for c in chunks])
         for chunk, vec in zip(chunks, vecs, strict=True):
             self._rows[chunk.id] = (chunk, list(vec))
 
@@ -76,13 +77,29 @@ class MemoryVectorStore:
         vector = (
             self.embedder.embed([vector_or_text])[0] if isinstance(vector_or_text, str) else vector_or_text
         )
+        return self._ranked(vector, lambda chunk: visible(chunk, flt))[:k]
+
+    def _ranked(self, vector: list[float], keep: Callable[[Chunk], bool]) -> list[tuple[Chunk, float]]:
+        """Every kept chunk with its cosine similarity, best first (ties by id)."""
         scored = [
             (chunk, sum(a * b for a, b in zip(vector, vec, strict=True)))
             for chunk, vec in self._rows.values()
-            if visible(chunk, flt)
+            if keep(chunk)
         ]
         scored.sort(key=lambda pair: (-pair[1], pair[0].id))
-        return scored[:k]
+        return scored
+
+    def embed_query(self, text: str) -> list[float]:
+        """A query's vector, from the store's embedder."""
+        return self.embedder.embed([text])[0]
+
+    def nearest_ids(
+        self, vector: list[float], n: int, among: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Ids and cosine similarities of the n nearest chunks (among these ids when given), best first."""
+        wanted = None if among is None else set(among)
+        near = self._ranked(vector, lambda chunk: wanted is None or chunk.id in wanted)
+        return [(c.id, s) for c, s in near[:n]]
 
     def all_chunks(self, flt: SearchFilter | None = None) -> list[Chunk]:
         """Every chunk the filter lets through, in insertion order."""

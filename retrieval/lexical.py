@@ -38,6 +38,7 @@ class Bm25Index:
         self._chunks: list[Chunk] = []
         self._bm25: bm25s.BM25 | None = None
         self._masks = _FilterMasks([])
+        self._ids = np.array([], dtype=object)
 
     def __len__(self) -> int:
         return len(self._chunks)
@@ -51,6 +52,7 @@ class Bm25Index:
         """(Re)build the index over these chunks."""
         self._chunks = list(chunks)
         self._masks = _FilterMasks(self._chunks)
+        self._ids = np.array([c.id for c in self._chunks], dtype=object)  # masks select from it in one step
         if not self._chunks:
             self._bm25 = None
             return
@@ -84,6 +86,21 @@ class Bm25Index:
         weights = None if allowed is None else allowed.astype(np.float32)
         scores = self._bm25.get_scores_from_ids(ids, weight_mask=weights)
         return [(self._chunks[i], float(scores[i])) for i in _top_positive(scores, k)]
+
+    def allowed_share(self, flt: SearchFilter) -> float:
+        """The share of indexed chunks the filter lets through (1.0 for no filter or an empty index)."""
+        allowed = self._masks.mask(flt)
+        if allowed is None or not len(self._chunks):
+            return 1.0
+        return float(allowed.sum()) / len(self._chunks)
+
+    def allowed_ids(self, flt: SearchFilter) -> list[str] | None:
+        """Ids of the indexed chunks the filter lets through; None when it lets all through."""
+        allowed = self._masks.mask(flt)
+        if allowed is None:
+            return None
+        ids: list[str] = self._ids[allowed].tolist()
+        return ids
 
 
 class _IdMemo(dict[str, tuple[int, ...]]):

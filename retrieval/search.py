@@ -16,6 +16,7 @@ from retrieval.glossary import default_glossary, expand_query
 from retrieval.lexical import Bm25Index
 from retrieval.rerank import Reranker
 from retrieval.store import VectorStore
+from retrieval.store_codec import visible
 from retrieval.tokenize import STOPWORDS_EN, STOPWORDS_ID
 from retrieval.types import Chunk, Hit, SearchFilter
 
@@ -28,6 +29,8 @@ DEFAULT_WEIGHTS: Mapping[str, Mapping[str, float]] = {
     "id": {BM25: 2.0, DENSE: 1.0},
 }
 RRF_K = 10
+# Neighbours fetched per candidate needed when a filter is set: first 2x, then 8x, then the store filters.
+OVERFETCH = (2, 8)
 Ranked = Sequence[tuple[Chunk, float]]
 
 
@@ -102,10 +105,14 @@ class HybridSearcher:
         weights: Mapping[str, Mapping[str, float]] = DEFAULT_WEIGHTS,
         per_section: bool = True,
         rerank_top: int = 20,
+        catalog: Mapping[str, Chunk] | None = None,
     ) -> None:
         self.store, self.lexical, self.reranker = store, lexical, reranker
         self.rrf_k, self.candidates, self.weights = rrf_k, candidates, weights
         self.per_section, self.rerank_top = per_section, rerank_top
+        # Every chunk by id (the lexical index holds them anyway): when given, the dense side asks the store
+        # for ids only and filters in memory, instead of reading records or letting Chroma scan metadata.
+        self.catalog = catalog
 
     def search(
         self, query: str, k: int = 5, flt: SearchFilter = SearchFilter(), lang: str | None = None
@@ -154,8 +161,42 @@ class HybridSearcher:
         return best_per_section(ranked) if self.per_section else ranked
 
     def _dense(self, text: str, flt: SearchFilter, n: int | None = None) -> list[tuple[Chunk, float]]:
-        ranked = self.store.query(text, n or self.candidates, flt)
+        n = n or self.candidates
+        ranked = self.store.query(text, n, flt) if self.catalog is None else self._dense_catalog(text, flt, n)
         return best_per_section(ranked) if self.per_section else ranked
+
+    def _dense_catalog(self, text: str, flt: SearchFilter, n: int) -> list[tuple[Chunk, float]]:
+        """The n nearest chunks the filter lets through: unfiltered neighbour ids, filtered in memory.
+
+        When fewer than n of the fetched neighbours pass, a larger fetch follows (each fetch only when the
+        filter's share of chunks lets it hold n), then a search among the ids the filter allows (from the
+        lexical index's masks: no metadata scan). Each gives the n best of the filtered set, because
+        filtering a nearest-first list keeps its order. Ids missing from the catalog (written since it was
+        built) force the store's own filtered search."""
+        assert self.catalog is not None
+        vector = self.store.embed_query(text)
+        fetches: tuple[int, ...] = (n,)
+        if flt != SearchFilter():
+            # Over-fetching pays only when the fetch can hold n passing chunks; with a rarer filter (e.g. one
+            # machine's chunks) go straight to searching among the allowed ids.
+            share = self.lexical.allowed_share(flt)
+            fetches = tuple(n * f for f in OVERFETCH if share * n * f >= n)
+        for fetch in fetches:
+            near = self.store.nearest_ids(vector, fetch)
+            known = [(self.catalog.get(i), s) for i, s in near]
+            passing = [(c, s) for c, s in known if c is not None and visible(c, flt)]
+            complete = all(c is not None for c, _ in known)
+            if complete and (len(passing) >= n or len(near) < fetch):
+                return passing[:n]
+            if not complete:
+                return self.store.query(vector, n, flt)
+        allowed = self.lexical.allowed_ids(flt)
+        if allowed is None:
+            return self.store.query(vector, n, flt)
+        near = self.store.nearest_ids(vector, n, among=allowed)
+        if any(i not in self.catalog for i, _ in near):
+            return self.store.query(vector, n, flt)
+        return [(self.catalog[i], s) for i, s in near]
 
     def _rerank(self, query: str, hits: list[Hit], top: int) -> list[Hit]:
         """The top hits reordered by the cross-encoder, whose score replaces the fused one; only those."""

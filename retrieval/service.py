@@ -41,9 +41,13 @@ class RetrievalService:
                 self._checked_at = now
                 count = self.store.count()
                 if self._searcher is None or count != self._built_count:
+                    chunks = self.store.all_chunks()
                     lexical = Bm25Index()
-                    lexical.build(self.store.all_chunks())
-                    self._searcher = HybridSearcher(self.store, lexical, reranker=self.reranker)
+                    lexical.build(chunks)
+                    catalog = {c.id: c for c in chunks}
+                    self._searcher = HybridSearcher(
+                        self.store, lexical, reranker=self.reranker, catalog=catalog
+                    )
                     self._built_count = count
             return self._searcher
 

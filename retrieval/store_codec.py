@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from retrieval.types import Chunk, SearchFilter
@@ -10,7 +11,10 @@ from retrieval.types import Chunk, SearchFilter
 MACHINE_FLAG = "m_"  # one boolean key per machine: Chroma metadata values must be scalars
 ROLE_FLAG = "r_"
 ROLES_ANY = "roles_any"
-LAYOUT = "chunk-json-1"  # how records encode a Chunk; recorded with the collection next to the model
+# How records encode a Chunk and what text was embedded; recorded with the collection next to the model.
+# "+heading": vectors embed the heading path before the text (see embedding_text).
+LAYOUT = "chunk-json-1+heading"
+_INDEX_TERMS = re.compile(r"\(\(\(.*?\)\)\)|\[\[.*?\]\]")
 
 Scalar = str | int | float | bool
 
@@ -18,6 +22,17 @@ Scalar = str | int | float | bool
 def flag(prefix: str, value: str) -> str:
     """The boolean metadata key for one machine or role; case-folded so filters need not match case."""
     return f"{prefix}{value.strip().upper()}"
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the dense model embeds for a chunk: its heading path, then its text.
+
+    MiniLM reads only the first 256 wordpieces, so the heading goes first where it is always seen: it names
+    what the section is about (often better than its first lines do), and it is what a citation points at.
+    AsciiDoc index terms and anchors in headings are markup, not words, and are left out.
+    """
+    heading = re.sub(r"\s+", " ", _INDEX_TERMS.sub("", chunk.section)).strip()
+    return f"{heading}\n{chunk.text}" if heading else chunk.text
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Scalar]:

@@ -8,10 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from sentient.api import chat, dashboard, health, search
+from sentient.api import alerts as alerts_api
+from sentient.api import chat, dashboard, health, search, webhooks
 from sentient.errors import install_error_handlers
 from sentient.settings import Settings, get_settings
 from sentient.state import AppState
+from sentient.web.mount import mount_web
+from sentient.whatsapp_wiring import WhatsAppRuntime
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +27,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState.build(settings)
         app.state.sentient = state
+        if state.model is not None:
+            await state.model.astart()  # the local sidecar takes a few seconds; answers wait for it
+        app.state.whatsapp = WhatsAppRuntime.build(settings, state.sessions, state.chat)
+        await app.state.whatsapp.start()  # the reply worker, in this process unless WHATSAPP_WORKER=off
         log.info(
             "sentient started: database=%s today=%s", state.engine.url.get_backend_name(), settings.today()
         )
         try:
             yield
         finally:
+            await app.state.whatsapp.stop()
+            if state.model is not None:
+                await state.model.astop()
             state.close()
 
     app = FastAPI(title="Sentient Factory", version="0.1.0", lifespan=lifespan)
@@ -38,4 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(chat.router)
     app.include_router(search.router)
+    app.include_router(alerts_api.router)  # GET /api/alerts (issue 7)
+    app.include_router(webhooks.router)  # /webhooks/twilio/whatsapp and /status (signature-checked)
+    mount_web(app, settings)  # /api/auth, /metrics, hardening middleware and the dashboard pages under /
     return app

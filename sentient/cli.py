@@ -16,12 +16,17 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from sentient.cli_alerts import alerts_app, worker
+from sentient.cli_whatsapp import whatsapp_worker
 from sentient.settings import get_settings
 from warehouse.db import make_engine
 
 app = typer.Typer(help="Sentient Factory: the factory's assistant.", no_args_is_help=True)
 db_app = typer.Typer(help="Warehouse schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(alerts_app, name="alerts")  # `sentient alerts run` (sentient/cli_alerts.py)
+app.command()(worker)  # `sentient worker`
+app.command("whatsapp-worker")(whatsapp_worker)  # replies only; `serve` runs it inline by default
 console = Console(stderr=True)
 
 
@@ -135,6 +140,8 @@ def ask(
     state = AppState.build(get_settings())
     questions = (line.strip() for line in sys.stdin) if message == "-" else iter([message])
     try:
+        if state.model is not None:
+            state.model.start()  # the local sidecar (LLM_BASE_URL unset) lives as long as this command
         for question in questions:
             if not question:
                 continue
@@ -149,11 +156,22 @@ def ask(
         state.close()
 
 
+def _collection_name(value: str | None) -> str | None:
+    """Reject a collection name Chroma would refuse, with the rule in the message (exit code 2)."""
+    from retrieval.store import check_collection_name
+
+    try:
+        return None if value is None else check_collection_name(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
 @app.command()
 def ingest(
     path: Annotated[Path, typer.Argument(exists=True, help="A folder (mirrored) or one file of manuals.")],
     collection: Annotated[
-        str | None, typer.Option(help="Collection name (default MANUALS_COLLECTION).")
+        str | None,
+        typer.Option(help="Collection name (default MANUALS_COLLECTION).", callback=_collection_name),
     ] = None,
 ) -> None:
     """Load, chunk and embed manuals; unchanged files are skipped, changed replaced, removed dropped."""
@@ -202,7 +220,9 @@ def ingest(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="The query, or - to read one query per line from stdin.")],
-    collection: Annotated[str | None, typer.Option(help="Collection name.")] = None,
+    collection: Annotated[
+        str | None, typer.Option(help="Collection name.", callback=_collection_name)
+    ] = None,
     k: Annotated[int, typer.Option(min=1, max=50, help="Results per query.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     machine: Annotated[str | None, typer.Option(help="Only passages about this machine code.")] = None,
@@ -262,9 +282,21 @@ def serve(
     from sentient.app import create_app
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.log_json:  # one JSON object per line with the request id (sentient/observability/logs.py)
+        from sentient.observability.logs import install_json_logging
+
+        install_json_logging(settings.log_level)
+    else:
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # /readyz reads the revision on every probe
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    log_config = None if settings.log_json else uvicorn.config.LOGGING_CONFIG  # None: keep our handlers
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=log_config,
+    )
 
 
 def _progress() -> Progress:

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from retrieval.embeddings import SentenceTransformerEmbedder
 from retrieval.rerank import CrossEncoderReranker
 from retrieval.service import RetrievalService
 from retrieval.store import ChromaStore
+from retrieval.types import Hit
+from sentient.observability.metrics import RETRIEVAL_SECONDS
 from sentient.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class TimedRetrievalService(RetrievalService):
+    """The search service with each search timed into sentient_retrieval_seconds (/metrics)."""
+
+    def search(self, *args: Any, **kwargs: Any) -> list[Hit]:
+        """RetrievalService.search, timed."""
+        started = time.perf_counter()
+        try:
+            return super().search(*args, **kwargs)
+        finally:
+            RETRIEVAL_SECONDS.labels(stage="search").observe(time.perf_counter() - started)
 
 
 class RetrievalHub:
@@ -18,7 +34,10 @@ class RetrievalHub:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.embedder = SentenceTransformerEmbedder(device=settings.embed_device)  # loads on first embed
+        # loads on first embed; queries run on an ONNX export of the model, made once under data/onnx
+        self.embedder = SentenceTransformerEmbedder(
+            device=settings.embed_device, onnx_dir=settings.data_dir / "onnx"
+        )
         self._services: dict[str, RetrievalService] = {}
 
     def store(self, collection: str | None = None) -> ChromaStore:
@@ -34,5 +53,5 @@ class RetrievalHub:
         if name not in self._services:
             path = self.settings.rerank_model_path
             reranker = CrossEncoderReranker(path) if path else None
-            self._services[name] = RetrievalService(self.store(name), reranker=reranker)
+            self._services[name] = TimedRetrievalService(self.store(name), reranker=reranker)
         return self._services[name]

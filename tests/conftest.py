@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,9 @@ from warehouse.seed.base import seed_base
 from warehouse.seed.calendar import SPEC_TODAY
 
 TZ = ZoneInfo("Asia/Jakarta")
+# Apps built by tests answer deterministically unless a test asks for a model: an unset LLM_BASE_URL would
+# start the local llama.cpp sidecar in every app's lifespan.
+os.environ.setdefault("LLM_BASE_URL", "off")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,6 +82,8 @@ class ToolRegistry:
     """Holds every tool; `execute` validates arguments and checks permission before running one."""
 
     tools: dict[str, Tool[Any]] = field(default_factory=dict)
+    # Called after every execute with (result, seconds); the app adds its Prometheus observer here.
+    observers: list[Callable[[ToolResult, float], None]] = field(default_factory=list)
 
     def register(
         self, name: str, args_model: type[A], permission: str | tuple[str, ...]
@@ -106,6 +109,13 @@ class ToolRegistry:
 
     def execute(self, name: str, args: dict[str, Any], caller: Caller, ctx: ToolContext) -> ToolResult:
         """Run a tool for a caller: unknown tool, bad arguments, forbidden or failing -> ToolResult error."""
+        started = time.perf_counter()
+        result = self._execute(name, args, caller, ctx)
+        for observe in self.observers:
+            observe(result, time.perf_counter() - started)
+        return result
+
+    def _execute(self, name: str, args: dict[str, Any], caller: Caller, ctx: ToolContext) -> ToolResult:
         tool = self.tools.get(name)
         if tool is None:
             return ToolResult(name, args, False, error="unknown_tool", message=f"No tool named {name}.")

@@ -25,7 +25,11 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz")
 def readyz(state: StateDep) -> JSONResponse:
     """Ready when the warehouse answers (503 otherwise); other parts failing make it "degraded"."""
-    checks = {"database": check_database(state), "vector_store": check_vector_store(state)}
+    checks = {
+        "database": check_database(state),
+        "vector_store": check_vector_store(state),
+        "model": check_model(state),  # never 503: without the model answers fall back to the data
+    }
     # Only the warehouse is critical: without manuals the service still answers every data question.
     if not checks["database"]["ok"]:
         return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
@@ -65,3 +69,10 @@ def check_vector_store(state: AppState) -> dict[str, Any]:
         return {"ok": False, "error": type(exc).__name__}
     backend = "http" if state.settings.chroma_url else "embedded"
     return {"ok": True, "backend": backend, "collection": state.settings.manuals_collection, "chunks": count}
+
+
+def check_model(state: AppState) -> dict[str, Any]:
+    """How the model is reached (off, sidecar, remote), its circuit breaker and the sidecar process."""
+    if state.model is None:
+        return {"ok": True, "kind": "off", "state": "off"}
+    return state.model.snapshot()

@@ -17,11 +17,12 @@ def make(**kw: object) -> Settings:
     return Settings(_env_file=None, **kw)  # type: ignore[call-arg]
 
 
-def test_defaults_are_embedded(tmp_path: Path) -> None:
+def test_defaults_are_embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LLM_BASE_URL", raising=False)  # tests/conftest.py sets `off` for every app
     s = make(data_dir=tmp_path)
     assert s.database_url == f"sqlite:///{(tmp_path / 'sentient.db').as_posix()}"
     assert s.chroma_path == tmp_path / "chroma"
-    assert s.llm_base_url is None
+    assert s.llm_base_url is None and s.llm_kind == "sidecar"  # the embedded local model
 
 
 def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:

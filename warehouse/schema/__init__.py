@@ -12,6 +12,7 @@ from warehouse.schema.admin import (
 from warehouse.schema.ai import AiAlert, AiChat, AiInsight, AiRfm, AiVendorScore
 from warehouse.schema.logs import LogAudit, LogSla, LogStatus
 from warehouse.schema.master import MCust, MEmp, MItem, MMachine, MVendor, MWh
+from warehouse.schema.messaging import MsgOutbox, WaInbound, WaOtp, WaSession
 from warehouse.schema.transactions import (
     TAp,
     TAr,
@@ -51,6 +52,7 @@ __all__ = [
     "MMachine",
     "MVendor",
     "MWh",
+    "MsgOutbox",
     "TAp",
     "TAr",
     "TCash",
@@ -65,4 +67,7 @@ __all__ = [
     "TSo",
     "TSoDetail",
     "TWo",
+    "WaInbound",
+    "WaOtp",
+    "WaSession",
 ]

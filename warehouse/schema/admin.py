@@ -108,3 +108,7 @@ class AdmSession(IdMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Refresh-token rotation (migration 0006): one row per refresh token; every row of one sign-in shares
+    # family_id, and presenting a row that was already rotated revokes the whole family (token theft).
+    family_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -42,6 +42,11 @@ class AiChat(IdMixin, Base):
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     request_id: Mapped[str | None] = mapped_column(String(64))
     ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The LLM path (migration 0005): why a turn fell back, which model and prompt version answered.
+    reason: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(80))
+    prompt_version: Mapped[str | None] = mapped_column(String(20))
+    ttft_ms: Mapped[int | None] = mapped_column(Integer)
 
 
 class AiAlert(IdMixin, UuidMixin, Base):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from argon2 import PasswordHasher, Type
 from sqlalchemy.orm import Session
 
 from warehouse.schema import AdmMenu, AdmPermission, AdmRole, AdmRoleMenu, AdmRolePermission, AdmUser
@@ -105,6 +108,16 @@ MENUS: list[tuple[str, str, str, str, str | None, int, str | None]] = [
     ("MENU_ADMIN_AUDIT", "Audit Log", "fa-list", "/admin/audit", "MENU_ADMIN", 20, "ADMIN.AUDIT.VIEW"),
 ]
 
+# The demo password of every seeded user (README, "Web dashboard"); production creates its own users.
+DEV_PASSWORD = "factory-demo"
+
+
+@lru_cache(maxsize=1)
+def dev_password_hash() -> str:
+    """Argon2id hash of DEV_PASSWORD, computed once per process (hashing is deliberately slow)."""
+    return PasswordHasher(type=Type.ID).hash(DEV_PASSWORD)
+
+
 # username: (email, full name, role, active, phone E.164, language, last login offset days/hour:min)
 USERS: list[tuple[str, str, str, str, bool, str, str, tuple[int, int, int]]] = [
     ("admin", "admin@factory.local", "System Admin", "SYSADMIN", True, "+6281100000001", "en", (0, 10, 30)),
@@ -169,6 +182,7 @@ def seed_access(ctx: SeedContext) -> None:
                 phone=phone,
                 lang=lang,
                 is_active=active,
+                password_hash=dev_password_hash(),
                 wa_opt_in=active,
                 wa_opt_at=ctx.at(ctx.day(-30)) if active else None,
                 last_login=ctx.at(ctx.day(off), hh, mm),

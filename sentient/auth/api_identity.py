@@ -1,0 +1,48 @@
+"""Who a /api/chat request acts as: a signed-in user (bearer token or session cookies) or, with the API key,
+the `user` named in the body; the per-user chat rate limit (signed-in users); the cookie CSRF check."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import Request
+
+from sentient.auth.current import request_caller
+from sentient.auth.service import AuthError
+from sentient.auth.wiring import get_auth, get_limiter
+from sentient.deps import require_api_key
+from sentient.errors import ApiError
+from sentient.state import AppState
+
+
+def resolve_chat_user(request: Request, state: AppState, body_user: str | None) -> str:
+    """The username or phone the turn runs as; raises ApiError (401/403/429) when not allowed."""
+    try:
+        signed = request_caller(get_auth(request), state.sessions, request)
+    except AuthError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
+    if signed is not None:
+        if "authorization" not in request.headers:
+            _same_origin(request)  # cookie-authenticated: refuse cross-site requests (CSRF)
+        if body_user and body_user not in (signed.caller.username, signed.caller.phone):
+            raise ApiError(403, "forbidden", "A signed-in user may only chat as themselves.")
+        user = signed.caller.username
+        if not get_limiter(request).hit("chat", user.lower(), state.settings.rate_chat_per_min):
+            raise ApiError(429, "rate_limited", "Too many questions in a minute; wait a moment.")
+    else:
+        # The API key is a trusted service that may act as anyone (benchmarks, integrations): the per-user
+        # limit guards people's sessions, not the key.
+        require_api_key(
+            state.settings, request.headers.get("x-api-key"), request.headers.get("authorization")
+        )
+        if not body_user:
+            raise ApiError(422, "invalid_request", "user: required without a sign-in token")
+        user = body_user
+    return user
+
+
+def _same_origin(request: Request) -> None:
+    """SameSite=Lax already withholds the cookies cross-site; a foreign Origin is refused as well."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise ApiError(403, "csrf", "Cross-site request refused.")

@@ -1,0 +1,70 @@
+"""`sentient alerts run` (evaluate once) and `sentient worker` (evaluate on a schedule and dispatch)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sentient.alerts_wiring import alert_config, make_sender
+from sentient.settings import get_settings
+from warehouse.db import make_engine, make_session_factory
+
+alerts_app = typer.Typer(help="Proactive alerts.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@alerts_app.command("run")
+def alerts_run(
+    rule: Annotated[list[str] | None, typer.Option("--rule", help="Only these rules (repeatable).")] = None,
+) -> None:
+    """Evaluate the alert rules once: fire, escalate and clear alerts, queue their messages (idempotent)."""
+    from alerts.rules import by_name
+    from alerts.run import run_once
+
+    settings = get_settings()
+    try:
+        rules = by_name(rule)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    try:
+        report = run_once(make_session_factory(engine), alert_config(settings), rules)
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(report.as_json()))
+
+
+def worker(
+    no_eval: Annotated[
+        bool, typer.Option("--no-eval", help="Only dispatch; another worker evaluates.")
+    ] = False,
+    seconds: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: run on).")
+    ] = None,
+) -> None:
+    """Evaluate the alert rules on a schedule and dispatch queued alert messages; run as many as you like."""
+    from alerts.worker import Worker, install_signals
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per send would drown the worker's own log
+    sender = make_sender(settings)
+    if sender is None:
+        console.print(
+            "[red]error:[/] TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set"
+        )
+        raise typer.Exit(2)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    loop = Worker(make_session_factory(engine), sender, alert_config(settings), evaluate=not no_eval)
+    install_signals(loop)
+    try:
+        total = loop.run(seconds)
+    finally:
+        sender.close()
+        engine.dispose()
+    typer.echo(json.dumps(total.__dict__))

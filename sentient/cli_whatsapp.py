@@ -1,0 +1,40 @@
+"""`sentient whatsapp-worker`: the WhatsApp reply worker as its own process (for scale-out)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from sentient.settings import get_settings
+
+
+def whatsapp_worker() -> None:
+    """Answer WhatsApp messages and send the replies; run with WHATSAPP_WORKER=off on the web servers."""
+    from channels.whatsapp.worker import run_forever
+    from sentient.state import AppState
+    from sentient.whatsapp_wiring import WhatsAppRuntime
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    state = AppState.build(settings)
+    runtime = WhatsAppRuntime.build(settings, state.sessions, state.chat)
+    if runtime.dispatcher is None:
+        raise SystemExit("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set")
+
+    async def main() -> None:
+        stop, wake = asyncio.Event(), asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_forever(runtime.worker, wake, stop, settings.whatsapp_poll_s)
+
+    try:
+        asyncio.run(main())
+    finally:
+        runtime.worker.close()
+        if runtime.dispatcher is not None:
+            runtime.dispatcher.close()
+        if runtime.rest is not None:
+            runtime.rest.close()
+        state.close()

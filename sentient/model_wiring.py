@@ -1,0 +1,146 @@
+"""Builds the model from settings: off, the managed local llama.cpp sidecar, or a configured server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from agent.llm import LlmConfig
+from models.breaker import BreakerConfig, BreakerState, CircuitBreaker, GuardedModel
+from models.openai_compat import OpenAICompatModel, Timeouts
+from models.sidecar import MODEL_ALIAS, Sidecar, SidecarError, find_gguf
+from sentient.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _report_breaker(name: str, state: BreakerState) -> None:
+    """Breaker state into the Prometheus gauge (the metrics module may be absent in a slim build)."""
+    try:
+        from sentient.observability.metrics import set_breaker_state
+    except ImportError:
+        return
+    set_breaker_state(state.value, name)
+
+
+@dataclass
+class ModelRuntime:
+    """The model the agent phrases with (None when off or not started), its breaker and its sidecar."""
+
+    kind: Literal["off", "sidecar", "remote"]
+    settings: Settings
+    breaker: CircuitBreaker
+    model: GuardedModel | None = None
+    sidecar: Sidecar | None = None
+    error: str | None = None
+    loop: asyncio.AbstractEventLoop | None = None  # the serving loop, set by astart (sync callers use it)
+    _client: OpenAICompatModel | None = field(default=None, repr=False)
+    _supervisor: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def tool_calling(self) -> bool:
+        """Native tool calling: `on`, or `auto` with a configured server (a 135M model cannot pick tools)."""
+        mode = self.settings.llm_tool_calling
+        return mode == "on" or (mode == "auto" and self.kind == "remote")
+
+    def start(self) -> None:
+        """Connect the model; for the sidecar, start the local server first (blocking, a few seconds)."""
+        s = self.settings
+        if self.kind == "off":
+            return
+        url, name = (s.llm_base_url or "").strip(), s.llm_model
+        if self.kind == "sidecar":
+            try:
+                self.sidecar = Sidecar(
+                    s.llm_sidecar_model_path or find_gguf(),
+                    port=s.llm_sidecar_port,
+                    n_ctx=s.llm_sidecar_ctx,
+                    n_threads=s.llm_sidecar_threads,
+                    log_path=s.data_dir / "llm-sidecar.log",
+                )
+                self.sidecar.start()
+            except SidecarError as exc:  # answers go on deterministically; /readyz says why
+                log.error("local model unavailable: %s", exc)
+                self.error, self.sidecar = str(exc), None
+                return
+            url, name = self.sidecar.base_url, MODEL_ALIAS
+        self._client = OpenAICompatModel(
+            url,
+            name,
+            api_key=s.llm_api_key.get_secret_value() if s.llm_api_key else None,
+            timeouts=Timeouts(s.llm_connect_timeout_s, s.llm_first_token_timeout_s, s.llm_timeout_s),
+        )
+        self.model = GuardedModel(self._client, self.breaker, timeout_s=s.llm_timeout_s)
+
+    async def astart(self) -> None:
+        """Start without blocking the loop, then supervise the sidecar (restart it if it dies)."""
+        self.loop = asyncio.get_running_loop()
+        await asyncio.to_thread(self.start)
+        if self.sidecar is not None:
+            self._supervisor = asyncio.create_task(self.sidecar.supervise(), name="llm-sidecar-supervisor")
+
+    async def astop(self) -> None:
+        """Stop supervising, close connections, stop the sidecar."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+        if self._client is not None:
+            await self._client.aclose()
+        self.loop = None
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the sidecar (synchronous; for the CLI)."""
+        if self.sidecar is not None:
+            self.sidecar.stop()
+
+    async def aclose_client(self) -> None:
+        """Close the model client's connections on the running loop."""
+        if self._client is not None:
+            await self._client.aclose()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The model part of /readyz: how it is reached, the breaker and the sidecar."""
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.kind == "off":
+            return {**out, "ok": True, "state": "off"}
+        out["model"] = self.model.name if self.model else self.settings.llm_model
+        out["tool_calling"] = self.tool_calling
+        out.update(self.breaker.snapshot())
+        if self.sidecar is not None:
+            out["sidecar"] = {"alive": self.sidecar.alive(), "restarts": self.sidecar.restarts}
+        if self.error:
+            out["error"] = self.error
+        out["ok"] = self.model is not None and out["state"] == "closed"
+        return out
+
+
+def build_model_runtime(settings: Settings) -> ModelRuntime:
+    """The runtime for these settings, not started yet."""
+    breaker = CircuitBreaker(
+        BreakerConfig(
+            failure_threshold=settings.llm_breaker_failures,
+            open_s=settings.llm_breaker_open_s,
+            half_open_probes=settings.llm_breaker_probes,
+            slow_call_s=settings.llm_slow_call_s,
+        ),
+        on_change=_report_breaker,
+    )
+    if settings.llm_kind != "off":
+        _report_breaker(breaker.name, breaker.state)  # the gauge exists from the start, not at the first trip
+    return ModelRuntime(settings.llm_kind, settings, breaker)
+
+
+def llm_config(settings: Settings, runtime: ModelRuntime) -> LlmConfig:
+    """Per-turn limits of the LLM path from settings."""
+    return LlmConfig(
+        max_tokens=settings.llm_max_tokens,
+        temperature=settings.llm_temperature,
+        wall_s=settings.llm_wall_s,
+        max_tool_rounds=settings.llm_max_tool_rounds,
+        tool_calling=runtime.tool_calling,
+    )

@@ -1,0 +1,1 @@
+"""The "dumb dashboard": server-rendered pages that work with the model off."""

@@ -1,0 +1,124 @@
+"""What every page needs: the signed-in caller, their menus, the AI banner, and template rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from agent import format as fmt
+from sentient.auth.cookies import set_session_cookies
+from sentient.auth.current import Signed, caller_from_cookies
+from sentient.auth.service import AuthError
+from sentient.auth.wiring import get_auth
+from sentient.deps import get_state
+from sentient.state import AppState
+from sentient.web.errors import WebError
+from warehouse.schema import AdmMenu, AdmRole, AdmRoleMenu
+
+templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+templates.env.filters.update(
+    money=lambda v, lang="en": "-" if v is None else fmt.money(v, lang),
+    pct=lambda v, lang="en": fmt.pct(v, lang),
+    qty=lambda v, lang="en": "-" if v is None else fmt.qty(v, lang),
+    day=lambda v, lang="en": "-" if v is None else fmt.day(v, lang),
+)
+
+# Menu paths that have a page here; other adm_menu entries (work orders, admin) are not shown yet.
+PAGES = {"/", "/sales-orders", "/purchase-orders", "/machines", "/inventory", "/finance", "/alerts", "/chat"}
+
+
+@dataclass(frozen=True)
+class Menu:
+    """One sidebar entry."""
+
+    code: str
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Banner:
+    """The AI's state for the banner: on, probing or resting (model off or breaker open)."""
+
+    state: str
+    text: str
+
+
+def web_user(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Signed:
+    """The signed-in caller of a page (redirect to sign-in otherwise); silently refreshed tokens are kept."""
+    try:
+        signed = caller_from_cookies(get_auth(request), state.sessions, request)
+    except AuthError as exc:
+        raise WebError(401, exc.message) from exc
+    request.state.renewed = signed.renewed
+    return signed
+
+
+def require(signed: Signed, permission: str | tuple[str, ...]) -> None:
+    """403 unless the caller holds the permission (the same codes the tools check)."""
+    if not signed.caller.may(permission):
+        raise WebError(403, "Your role may not open this page.")
+
+
+def menus_for(session: Session, role_code: str) -> list[Menu]:
+    """The role's top-level menus from adm_menu / adm_role_menu, in their order."""
+    rows = session.execute(
+        select(AdmMenu.code, AdmMenu.name, AdmMenu.path)
+        .join(AdmRoleMenu, AdmRoleMenu.menu_id == AdmMenu.id)
+        .join(AdmRole, AdmRole.id == AdmRoleMenu.role_id)
+        .where(AdmRole.code == role_code, AdmMenu.is_active.is_(True), AdmMenu.parent_id.is_(None))
+        .order_by(AdmMenu.sort_order)
+    ).all()
+    return [Menu(code, name, path) for code, name, path in rows if path in PAGES]
+
+
+def ai_banner(state: AppState) -> Banner:
+    """Read the model and its circuit breaker defensively: no model, not started or breaker open = resting."""
+    runtime = getattr(state, "model", None)
+    breaker = getattr(state, "breaker", None) or getattr(runtime, "breaker", None)
+    started = getattr(runtime, "model", None) is not None and getattr(runtime, "kind", "off") != "off"
+    off = not started if runtime is not None else breaker is None
+    if breaker is None or off:
+        return Banner("off", "AI resting — the model is off; figures and data answers work as usual.")
+    raw = getattr(breaker, "state", "open")
+    name = str(getattr(raw, "value", raw)).lower().replace("-", "_")
+    if name == "closed":
+        return Banner("on", "AI on")
+    if name == "half_open":
+        return Banner("probing", "AI waking up — answers come from the data until the model is back.")
+    return Banner("off", "AI resting — the model is unavailable; figures and data answers work as usual.")
+
+
+def render(request: Request, signed: Signed | None, template: str, status: int = 200, **ctx: Any) -> Response:
+    """A page with the shared context; stores refreshed session cookies when the tokens were rotated."""
+    state: AppState = request.app.state.sentient
+    menus: list[Menu] = []
+    if signed is not None:
+        with state.sessions() as s:
+            menus = menus_for(s, signed.caller.role)
+    base = {
+        "user": signed.caller if signed else None,
+        "menus": menus,
+        "banner": ai_banner(state),
+        "as_of": state.settings.today(),
+        "rendered_at": datetime.now(state.settings.tz).strftime("%H:%M"),
+        "lang": "en",
+        "path": request.url.path,
+    }
+    response = templates.TemplateResponse(request, template, {**base, **ctx}, status_code=status)
+    renewed = getattr(request.state, "renewed", None)
+    if renewed is not None:
+        st = state.settings
+        set_session_cookies(response, renewed, st.cookie_secure, st.access_token_min, st.refresh_token_days)
+    return response
+
+
+UserDep = Annotated[Signed, Depends(web_user)]

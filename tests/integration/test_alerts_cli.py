@@ -1,0 +1,44 @@
+"""`sentient alerts run` evaluates once and is idempotent; a second run changes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, text
+
+
+@pytest.fixture
+def backend() -> str:
+    """The CLI path is the same on both backends; SQLite keeps this test quick."""
+    return "sqlite"
+
+
+def _run(engine: Engine, today: date, *args: str) -> dict[str, int]:
+    env = os.environ | {
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "FACTORY_TODAY": today.isoformat(),
+    }
+    cmd = [sys.executable, "-m", "sentient.cli", "alerts", "run", *args]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=True)
+    result: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_alerts_run_twice(seeded_engine: Engine, spec_today: date) -> None:
+    first = _run(seeded_engine, spec_today)
+    second = _run(seeded_engine, spec_today)
+    assert first["fired"] == 10 and first["unchanged"] == 3 and first["messages"] > 0
+    assert (second["fired"], second["messages"], second["unchanged"]) == (0, 0, first["findings"])
+    with seeded_engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM msg_outbox")) == first["messages"]
+
+
+def test_unknown_rule_is_a_usage_error(seeded_engine: Engine, spec_today: date) -> None:
+    with pytest.raises(subprocess.CalledProcessError) as err:
+        _run(seeded_engine, spec_today, "--rule", "nope")
+    assert err.value.returncode == 2 and "unknown rule" in err.value.stderr

@@ -1,0 +1,70 @@
+"""Conversation memory in Redis: follow-ups work across agents (replicas), forged values are refused."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from agent.factory import make_agent
+from agent.memory_redis import RedisMemory
+from agent.router import Plan
+from tests.integration.toolkit import role_caller
+
+redis = pytest.importorskip("redis")
+URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def client() -> redis.Redis:
+    """A live Redis client (skips without a server; CI checks Redis is up)."""
+    c = redis.Redis.from_url(URL, socket_timeout=2)
+    try:
+        c.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    return c
+
+
+def test_follow_up_crosses_replicas(seeded_engine: Engine, spec_today: date, client: redis.Redis) -> None:
+    """Two agents (two app replicas) sharing Redis: the second answers the follow-up of the first."""
+    sessions = sessionmaker(seeded_engine)
+    secret = uuid.uuid4().bytes
+    first, second = (make_agent(sessions, spec_today, memory=RedisMemory(client, secret)) for _ in "ab")
+    caller = role_caller(seeded_engine, "DIRECTOR")
+    conversation = f"test:{uuid.uuid4()}"
+    asked = first.ask(caller, "berapa omzet bulan ini?", conversation)
+    follow = second.ask(caller, "dan bulan lalu?", conversation)
+    assert follow.intent == asked.intent == "sales_summary"
+    assert follow.tools[0]["args"] != asked.tools[0]["args"]  # same question, the previous month
+    alone = second.ask(caller, "dan bulan lalu?", f"test:{uuid.uuid4()}")
+    assert alone.intent != "sales_summary"  # without the shared memory there is no context
+
+
+def test_forged_or_foreign_values_are_ignored(client: redis.Redis) -> None:
+    """A value not signed with our secret is never unpickled."""
+    key = f"test:{uuid.uuid4()}"
+    mine, other = RedisMemory(client, b"a" * 32, ttl_s=5), RedisMemory(client, b"b" * 32, ttl_s=5)
+    mine.put(key, Plan("sales_summary", {"period": "mtd"}))
+    got = mine.get(key)
+    assert got is not None and got.tool == "sales_summary"
+    assert other.get(key) is None
+    client.set("sentient:memory:" + key, b"\x00" * 40 + b"cos\nsystem\n(S'true'\ntR.")
+    assert mine.get(key) is None
+
+
+def test_expires_with_ttl(client: redis.Redis) -> None:
+    """Plans expire by Redis TTL, like the in-process memory's."""
+    memory, key = RedisMemory(client, b"k" * 32, ttl_s=0.2), f"test:{uuid.uuid4()}"
+    memory.put(key, Plan("cash_position", {}))
+    assert 0 < client.pttl("sentient:memory:" + key) <= 200
+
+
+def test_redis_down_degrades_to_no_context() -> None:
+    """With Redis unreachable the agent still answers; only the follow-up context is lost."""
+    memory = RedisMemory.from_url("redis://127.0.0.1:1/0", b"k" * 32)
+    memory.put("x", Plan("cash_position", {}))
+    assert memory.get("x") is None
