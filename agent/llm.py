@@ -165,26 +165,24 @@ class LlmAgent:
         completion: Completion | None = None
         deadline = asyncio.get_running_loop().time() + cfg.wall_s
         try:
-            if not stream:
-                async with asyncio.timeout_at(deadline):
-                    completion = await model.complete(prompt.messages, **opts)
-            else:
-                pending, blocked = "", False
-                async for chunk in bounded(model.stream(prompt.messages, **opts), deadline):
-                    if chunk.done is not None:
-                        completion = chunk.done
-                        continue
-                    pending += chunk.delta
-                    cut = _flush_point(pending)
-                    if not cut or blocked:
-                        continue
-                    piece = pending[:cut]
-                    # Only checked text is shown; after a failed line nothing more is sent (the final
-                    # check then falls back and the client replaces what it showed).
-                    blocked = not check_answer(shown + piece, system_prompt=system, sources=sources).ok
-                    if not blocked:
-                        shown, pending = shown + piece, pending[cut:]
-                        yield TurnEvent(delta=piece)
+            # Always streamed from the model (time to first token for the log); `stream` only decides
+            # whether checked lines go out before the whole answer is in.
+            pending, blocked = "", not stream
+            async for chunk in bounded(model.stream(prompt.messages, **opts), deadline):
+                if chunk.done is not None:
+                    completion = chunk.done
+                    continue
+                pending += chunk.delta
+                cut = _flush_point(pending)
+                if not cut or blocked:
+                    continue
+                piece = pending[:cut]
+                # Only checked text is shown; after a failed line nothing more is sent (the final
+                # check then falls back and the client replaces what it showed).
+                blocked = not check_answer(shown + piece, system_prompt=system, sources=sources).ok
+                if not blocked:
+                    shown, pending = shown + piece, pending[cut:]
+                    yield TurnEvent(delta=piece)
         except (ModelError, TimeoutError) as exc:
             reason, resting = failure_reason(exc)
             took = time.perf_counter() - started

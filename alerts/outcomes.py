@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from channels.whatsapp.outbox import fail_recipient
+from sentient.observability import metrics
 from warehouse.schema import AiAlert, MsgOutbox
 
 Result = Literal["sent", "found", "retry", "failed"]
@@ -110,6 +111,9 @@ def record(session: Session, outcomes: list[Outcome], now: datetime, base_s: flo
     for phone in sorted({o.phone for o in failed if o.code == "21610"}):  # unsubscribed: nothing more
         fail_recipient(session, phone, "21610", now)
     session.commit()
+    for o in outcomes:  # after the commit, so a batch that failed to record is not counted
+        status = "sent" if o.result == "found" else o.result
+        metrics.OUTBOUND_MESSAGES.labels(channel="whatsapp", status=status).inc()
 
 
 def _error_row(o: Outcome) -> dict[str, Any]:

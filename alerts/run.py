@@ -16,6 +16,7 @@ from alerts.outbox import queue_messages, withdraw
 from alerts.routing import recipients
 from alerts.rules import RULES
 from alerts.types import Rule, RuleContext, business_now
+from sentient.observability import metrics
 
 log = logging.getLogger(__name__)
 # Workers on PostgreSQL take this transaction-level advisory lock to evaluate: one at a time, the others
@@ -75,6 +76,8 @@ def run_once(
     except IntegrityError:  # a concurrent evaluation opened the same condition first: nothing was written
         log.info("alert evaluation raced another worker; skipped")
         return RunReport(skipped=True)
+    for event in result.events:  # counted after the commit: a rolled-back evaluation fired nothing
+        metrics.ALERTS_FIRED.labels(rule=event.finding.rule, severity=event.finding.severity).inc()
     report = RunReport(
         findings=result.findings,
         fired=result.fired,

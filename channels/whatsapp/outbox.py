@@ -15,6 +15,7 @@ from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from sentient.observability import metrics
 from warehouse.schema.messaging import OUTBOX_ORDER, OUTBOX_TERMINAL, MsgOutbox
 
 # Twilio delivery statuses -> ours; those before "sending" (queued, accepted, scheduled) move nothing.
@@ -170,6 +171,7 @@ def mark_sent(session: Session, row_id: int, provider_sid: str, now: datetime) -
         .where(MsgOutbox.id == row_id)
         .values(provider_sid=provider_sid, sent_at=now, updated_at=now, last_error=None)
     )
+    metrics.OUTBOUND_MESSAGES.labels(channel="whatsapp", status="sent").inc()
 
 
 def mark_failed(session: Session, row_id: int, code: str, error: str, now: datetime) -> None:
@@ -179,6 +181,7 @@ def mark_failed(session: Session, row_id: int, code: str, error: str, now: datet
         .where(MsgOutbox.id == row_id)
         .values(status="failed", last_error_code=code[:12], last_error=error[:500], updated_at=now)
     )
+    metrics.OUTBOUND_MESSAGES.labels(channel="whatsapp", status="failed").inc()
 
 
 def backoff_delay(attempts: int, rng: random.Random | None = None) -> float:
@@ -201,6 +204,7 @@ def mark_retry(session: Session, row: Claimed, code: str, error: str, now: datet
         .where(MsgOutbox.phone == row.phone, MsgOutbox.status == "queued", MsgOutbox.next_attempt_at < at)
         .values(next_attempt_at=at)
     )
+    metrics.OUTBOUND_MESSAGES.labels(channel="whatsapp", status="retry").inc()
     return at
 
 
@@ -232,7 +236,10 @@ def apply_status(session: Session, provider_sid: str, twilio_status: str, error_
         .where(MsgOutbox.provider_sid == provider_sid, MsgOutbox.status.in_(allowed))
         .values(**values)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    moved = bool(result.rowcount)  # type: ignore[attr-defined]
+    if moved:  # delivery callbacks: delivered / read / undelivered / failed as Twilio reports them
+        metrics.OUTBOUND_MESSAGES.labels(channel="whatsapp", status=new).inc()
+    return moved
 
 
 def requeue_as_template(

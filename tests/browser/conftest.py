@@ -63,7 +63,9 @@ def artifacts() -> Path:
     return where
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running on the main thread while
+# it is open, and under xdist other tests share this process (asyncio.run would then refuse to start).
+@pytest.fixture(scope="package")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`sentient serve` with the model off (LLM_BASE_URL=off) on the seeded sample day."""
     if not CHROMIUM.exists():
@@ -104,9 +106,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(served: Served) -> Iterator[object]:
-    """One headless Chromium for the whole session."""
+    """One headless Chromium for the browser tests, closed when they are done."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

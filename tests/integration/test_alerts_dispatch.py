@@ -15,6 +15,7 @@ from alerts.dispatcher import Dispatcher
 from alerts.outcomes import Tally
 from channels.whatsapp.fake_twilio import FakeTwilio
 from channels.whatsapp.rest import TwilioRest
+from sentient.observability.metrics import REGISTRY
 from tests.integration.alerts_helpers import config, evaluate
 from warehouse.db import make_session_factory
 
@@ -46,6 +47,12 @@ def _dispatch(engine: Engine, fake: FakeTwilio, template: str | None = TEMPLATE)
     return total
 
 
+def _outbound(status: str) -> float:
+    """The /metrics counter of outbound WhatsApp messages with this status (process-wide)."""
+    labels = {"channel": "whatsapp", "status": status}
+    return REGISTRY.get_sample_value("sentient_outbound_messages_total", labels) or 0.0
+
+
 def _waiting(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(text(f"SELECT count(*) FROM msg_outbox WHERE {WAITING}")) or 0)
@@ -60,8 +67,11 @@ def _rows(engine: Engine) -> list[tuple[str, str, str | None, str]]:
 def test_each_message_once_despite_failures_and_timeouts(seeded_engine: Engine, twilio: FakeTwilio) -> None:
     report = evaluate(seeded_engine, cfg=config(template_sid=TEMPLATE))
     twilio.script.extend(["timeout", "ok", "500", "timeout", "503"])  # then 30 % random 429/5xx
+    sent_before, retry_before = _outbound("sent"), _outbound("retry")
     tally = _dispatch(seeded_engine, twilio)
     rows = _rows(seeded_engine)
+    assert _outbound("sent") - sent_before == len(rows)  # /metrics: each message counted sent once
+    assert _outbound("retry") - retry_before == tally.retried
     assert len(rows) == report.messages > 5
     assert all(sid for _, _, sid, _ in rows)  # every message accepted, none lost
     assert tally.retried > 0 and tally.found >= 1  # failures retried; a timed-out send found, not resent

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import Engine
 
 from alerts.routing import QuietHours
+from sentient.observability.metrics import REGISTRY
 from tests.conftest import TZ
 from tests.integration.alerts_helpers import DAY, config, evaluate, execute, open_keys, outbox
 from warehouse.seed.calendar import SPEC_TODAY
@@ -43,10 +44,23 @@ def test_routing_follows_permissions_severity_and_opt_in(seeded_engine: Engine) 
     )
 
 
+def _fired_total() -> float:
+    """The /metrics counter of fired alerts, summed over rules and severities (process-wide registry)."""
+    return sum(
+        sample.value
+        for family in REGISTRY.collect()
+        for sample in family.samples
+        if sample.name == "sentient_alerts_fired_total"
+    )
+
+
 def test_runs_are_idempotent(seeded_engine: Engine) -> None:
+    before = _fired_total()
     first = evaluate(seeded_engine)
     rows = len(outbox(seeded_engine))
+    assert _fired_total() - before == first.fired  # /metrics counts each firing once
     second = evaluate(seeded_engine)
+    assert _fired_total() - before == first.fired  # and a repeat run fires nothing
     assert first.fired > 0 and first.messages == rows
     assert (second.fired, second.escalated, second.cleared, second.messages) == (0, 0, 0, 0)
     assert second.unchanged == first.findings and len(outbox(seeded_engine)) == rows
