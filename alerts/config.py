@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from alerts.model_phrasing import ModelPhraser
 from alerts.routing import QuietHours, RoutingPolicy
 from alerts.types import Thresholds
 
@@ -37,3 +38,4 @@ class AlertConfig:
     dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     eval_interval_s: float = 300.0
     poll_s: float = 1.0
+    phraser: ModelPhraser | None = None  # the model words alerts when it is up (None: templates only)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from alerts.engine import AlertEvent
-from alerts.phrasing import message
+from alerts.phrasing import Tone, message
 from alerts.routing import QuietHours, Recipient, RoutingPolicy, route
+from alerts.types import Finding
 from warehouse.schema import MsgOutbox
+
+# (finding, recipient's role code, language, tone) -> the alert sentence for that reader.
+Phraser = Callable[[Finding, str, str, Tone], str]
 
 
 def ref(event: AlertEvent) -> str:
@@ -31,13 +36,17 @@ def queue_messages(
     quiet: QuietHours | None,
     now: datetime,
     template_sid: str | None = None,
+    phraser: Phraser | None = None,
 ) -> list[MsgOutbox]:
-    """Add one outbox row per alert event and recipient to `session` (the caller commits)."""
+    """Add one outbox row per alert event and recipient to `session` (the caller commits); `phraser` (the
+    model, alerts/model_phrasing.py) words the sentence per reader, the template otherwise."""
     rows = []
     for event in events:
         send_at = quiet.send_at(now, event.finding.severity) if quiet else now
         for person in route(people, event.finding, policy):
-            text = f"{message(event.finding, person.caller.lang, person.tone)} (ref {ref(event)})"
+            lang, tone = person.caller.lang, person.tone
+            sentence = phraser(event.finding, person.caller.role, lang, tone) if phraser else None
+            text = f"{message(event.finding, lang, tone, sentence)} (ref {ref(event)})"
             row = MsgOutbox(
                 kind="alert",
                 channel="wa",

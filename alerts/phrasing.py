@@ -90,9 +90,10 @@ def body(finding: Finding, lang: str) -> str:
     return TEMPLATES[finding.alert_type][lang].format(**facts)
 
 
-def message(finding: Finding, lang: str, tone: Tone) -> str:
-    """The WhatsApp text for one recipient: severity label, the sentence, and the tone's closing line."""
+def message(finding: Finding, lang: str, tone: Tone, sentence: str | None = None) -> str:
+    """The WhatsApp text for one recipient: severity label, the sentence (the template's unless the model
+    phrased it), and the tone's closing line."""
     lang = lang if lang in ("en", "id") else "id"
     head = f"[{LABEL[lang]} {SEVERITY[lang].get(finding.severity, finding.severity)}]"
     tail = TONE_SUFFIX[tone][lang]
-    return " ".join(part for part in (head, body(finding, lang), tail) if part)
+    return " ".join(part for part in (head, sentence or body(finding, lang), tail) if part)

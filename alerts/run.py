@@ -62,6 +62,8 @@ def run_once(
             if not _locked(session):
                 return RunReport(skipped=True)
             ctx = RuleContext(session, today, now, config.tz, config.thresholds)
+            if config.phraser is not None:
+                config.phraser.begin_run()
             result = evaluate(session, rules, ctx, now)
             withdraw(session, result.cleared_ids, now)
             rows = queue_messages(
@@ -72,6 +74,7 @@ def run_once(
                 config.quiet,
                 now,
                 config.dispatch.template_sid,
+                config.phraser,
             )
     except IntegrityError:  # a concurrent evaluation opened the same condition first: nothing was written
         log.info("alert evaluation raced another worker; skipped")

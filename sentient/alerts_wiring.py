@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+from agent.llm_sync import SyncRunner
 from alerts.config import AlertConfig, DispatchConfig
+from alerts.model_phrasing import ModelPhraser
 from alerts.routing import QuietHours, RoutingPolicy
 from alerts.types import Thresholds
 from channels.whatsapp.rest import TwilioRest
@@ -38,6 +44,31 @@ def alert_config(settings: Settings) -> AlertConfig:
         eval_interval_s=settings.alert_eval_interval_s,
         poll_s=settings.alert_poll_s,
     )
+
+
+@contextmanager
+def with_model(config: AlertConfig, settings: Settings) -> Iterator[AlertConfig]:
+    """The config with the model phrasing alerts while the block runs (the local sidecar started for it,
+    when that is the configured model); unchanged when LLM_BASE_URL=off."""
+    if settings.llm_kind == "off":
+        yield config
+        return
+    from sentient.model_wiring import build_model_runtime
+
+    runtime = build_model_runtime(settings)
+    runtime.start()  # a sidecar that cannot start leaves runtime.model None: templates, as when it rests
+    runner = SyncRunner()
+    try:
+        phraser = ModelPhraser(
+            lambda: runtime.model,
+            runner,
+            timeout_s=settings.llm_timeout_s,
+            run_budget_s=settings.alert_phrase_budget_s,
+        )
+        yield replace(config, phraser=phraser)
+    finally:
+        runner.close(runtime.aclose_client)
+        runtime.stop()
 
 
 def make_sender(settings: Settings) -> TwilioRest | None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sentient.alerts_wiring import alert_config, make_sender
+from sentient.alerts_wiring import alert_config, make_sender, with_model
 from sentient.settings import get_settings
 from warehouse.db import make_engine, make_session_factory
 
@@ -33,7 +33,8 @@ def alerts_run(
         raise typer.Exit(2) from exc
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     try:
-        report = run_once(make_session_factory(engine), alert_config(settings), rules)
+        with with_model(alert_config(settings), settings) as config:
+            report = run_once(make_session_factory(engine), config, rules)
     finally:
         engine.dispose()
     typer.echo(json.dumps(report.as_json()))
@@ -60,10 +61,11 @@ def worker(
         )
         raise typer.Exit(2)
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    loop = Worker(make_session_factory(engine), sender, alert_config(settings), evaluate=not no_eval)
-    install_signals(loop)
     try:
-        total = loop.run(seconds)
+        with with_model(alert_config(settings), settings) as config:
+            loop = Worker(make_session_factory(engine), sender, config, evaluate=not no_eval)
+            install_signals(loop)
+            total = loop.run(seconds)
     finally:
         sender.close()
         engine.dispose()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agent.llm import LlmConfig
 from models.breaker import BreakerConfig, BreakerState, CircuitBreaker, GuardedModel
+from models.masking import MaskingModel
 from models.openai_compat import OpenAICompatModel, Timeouts
 from models.sidecar import MODEL_ALIAS, Sidecar, SidecarError, find_gguf
 from sentient.settings import Settings
@@ -37,6 +39,7 @@ class ModelRuntime:
     sidecar: Sidecar | None = None
     error: str | None = None
     loop: asyncio.AbstractEventLoop | None = None  # the serving loop, set by astart (sync callers use it)
+    names: Callable[[], Iterable[str]] | None = None  # people to mask for a remote model (AppState sets it)
     _client: OpenAICompatModel | None = field(default=None, repr=False)
     _supervisor: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -73,7 +76,11 @@ class ModelRuntime:
             api_key=s.llm_api_key.get_secret_value() if s.llm_api_key else None,
             timeouts=Timeouts(s.llm_connect_timeout_s, s.llm_first_token_timeout_s, s.llm_timeout_s),
         )
-        self.model = GuardedModel(self._client, self.breaker, timeout_s=s.llm_timeout_s)
+        inner: Any = self._client
+        if self.kind == "remote" and s.llm_mask_pii and self.names is not None:
+            # Names and salaries leave the machine only as [PERSON_n] / [SALARY_n].
+            inner = MaskingModel(self._client, self.names)
+        self.model = GuardedModel(inner, self.breaker, timeout_s=s.llm_timeout_s)
 
     async def astart(self) -> None:
         """Start without blocking the loop, then supervise the sidecar (restart it if it dies)."""

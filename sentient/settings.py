@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     llm_max_tool_rounds: int = Field(default=4, ge=1, le=10)
     llm_max_tokens: int = Field(default=256, ge=16, le=4096)
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
+    # People's names and salaries are masked in prompts sent to a model that is not the local sidecar.
+    llm_mask_pii: bool = True
     llm_breaker_failures: int = Field(default=3, ge=1)  # consecutive failures that open the breaker
     llm_breaker_open_s: float = Field(default=30.0, gt=0)  # rest before a half-open probe
     llm_breaker_probes: int = Field(default=1, ge=1)  # calls let through while half-open
@@ -112,6 +114,9 @@ class Settings(BaseSettings):
     alert_backoff_s: float = Field(default=5.0, gt=0)  # first retry delay, doubled per attempt
     alert_backoff_max_s: float = Field(default=900.0, gt=0)
     alert_lease_s: float = Field(default=120.0, gt=0)  # a 'sending' claim older than this is looked up
+    # Model wording of alerts (when LLM_BASE_URL is not off): at most this long per evaluation run, then
+    # templates, so a slow model never delays an alert for long.
+    alert_phrase_budget_s: float = Field(default=60.0, ge=0)
 
     # Web dashboard, sign-in and hardening (issue 8; sentient/auth, sentient/web, sentient/middleware.py).
     access_token_min: int = Field(default=15, ge=1, le=120)  # signed access token lifetime

@@ -12,6 +12,7 @@ from agent.factory import make_agent
 from agent.llm import LlmAgent
 from agent.memory import ConversationMemory
 from agent.memory_redis import RedisMemory
+from agent.people import PeopleNames
 from agent.tokens import TokenCounter
 from channels.service import ChatService
 from sentient.model_wiring import ModelRuntime, build_model_runtime, llm_config
@@ -47,6 +48,7 @@ class AppState:
         )
         chat = ChatService(agent, sessions, TokenCounter(settings.data_dir / "tiktoken"))
         model = build_model_runtime(settings)
+        model.names = PeopleNames(sessions)
         if model.kind != "off":  # LLM_BASE_URL=off keeps every answer deterministic, exactly as before
             chat.llm = LlmAgent(
                 agent,
