@@ -13,20 +13,15 @@ from agent.factory import make_agent
 from agent.memory_redis import RedisMemory
 from agent.router import Plan
 from tests.integration.toolkit import role_caller
+from tests.redisutil import live_redis
 
 redis = pytest.importorskip("redis")
-URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
 def client() -> redis.Redis:
-    """A live Redis client (skips without a server; CI checks Redis is up)."""
-    c = redis.Redis.from_url(URL, socket_timeout=2)
-    try:
-        c.ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    return c
+    """A live Redis client (skips without a server; fails under REQUIRE_REDIS=1, as in CI)."""
+    return live_redis()
 
 
 def test_follow_up_crosses_replicas(seeded_engine: Engine, spec_today: date, client: redis.Redis) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from channels.whatsapp.ratelimit import RedisRateLimiter
 from tests.integration.wa_harness import DIRECTOR, AiChat, Wa, WaInbound, running
+from tests.redisutil import live_redis
 from warehouse.schema import AdmUser
 
 STRANGER, RESIGNED, OPERATOR = "+6289999999999", "+6281100000005", "+6281100000004"
@@ -113,12 +114,7 @@ def test_rate_limit_in_process(seeded_engine: Engine, spec_today: date, tmp_path
 
 
 def test_rate_limit_in_redis(seeded_engine: Engine, spec_today: date, tmp_path: Path) -> None:
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
+    client = live_redis()
     with running(seeded_engine, spec_today, tmp_path, redis_url="redis://127.0.0.1:6379/0") as wa:
         assert isinstance(wa.runtime.worker.policy.limiter, RedisRateLimiter)
         # A fresh key space, so parallel runs and earlier minutes do not count.
