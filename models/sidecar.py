@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -50,6 +51,18 @@ def llama_server_available() -> bool:
         return found and importlib.util.find_spec("sse_starlette") is not None
     except ImportError:
         return False
+
+
+# What the server process inherits. llama_cpp.server reads its settings from the environment too (PORT,
+# HOST, API_KEY, MODEL, N_CTX...), and ours share those names: `make run PORT=8765` put the model server on
+# the app's port, and API_KEY would make it demand our API key. So it gets only what a Python process needs.
+_ENV_KEEP = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH", "SYSTEMROOT")
+
+
+def server_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment for the llama.cpp server: the basics and locale, nothing of our settings."""
+    env = {k: v for k, v in environ.items() if k in _ENV_KEEP or k.startswith("LC_")}
+    return {**env, "PYTHONUNBUFFERED": "1"}
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -103,8 +116,9 @@ class Sidecar:
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log_file = out = self.log_path.open("ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT, env=env)
+        self.process = subprocess.Popen(
+            self.command(), stdout=out, stderr=subprocess.STDOUT, env=server_env(os.environ)
+        )
         atexit.unregister(self._release)
         atexit.register(self._release)  # an interpreter that exits without stop() leaves no orphan server
         log.info("local model server starting: pid %s on %s", self.process.pid, self.base_url)
