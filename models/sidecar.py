@@ -148,6 +148,10 @@ class Sidecar:
         """The process runs."""
         return self.process is not None and self.process.poll() is None
 
+    def resume(self) -> None:
+        """Let the supervisor (re)start the server again after a failed start stopped it."""
+        self._stopping = False
+
     def stop(self, grace_s: float = 5.0) -> None:
         """Terminate the server (kill after the grace period); the supervisor will not restart it."""
         self._stopping = True

@@ -64,11 +64,22 @@ class ModelRuntime:
                     n_threads=s.llm_sidecar_threads,
                     log_path=s.data_dir / "llm-sidecar.log",
                 )
-                self.sidecar.start()
-            except SidecarError as exc:  # answers go on deterministically; /readyz says why
+            except SidecarError as exc:  # no model file: nothing to retry; /readyz says why
                 log.error("local model unavailable: %s", exc)
-                self.error, self.sidecar = str(exc), None
+                self.error = str(exc)
                 return
+            try:
+                self.sidecar.start()
+            except SidecarError as exc:
+                # Slow or failed start: the supervisor keeps trying with backoff, the breaker answers in
+                # fallback mode meanwhile, and the model comes back without restarting the app.
+                self.error = str(exc)
+                if not self.sidecar.model_path.is_file():  # nothing a retry could fix
+                    log.error("local model unavailable: %s", exc)
+                    self.sidecar = None
+                    return
+                log.error("local model not up yet (the supervisor will retry): %s", exc)
+                self.sidecar.resume()
             url, name = self.sidecar.base_url, MODEL_ALIAS
         self._client = OpenAICompatModel(
             url,
@@ -120,9 +131,9 @@ class ModelRuntime:
         out.update(self.breaker.snapshot())
         if self.sidecar is not None:
             out["sidecar"] = {"alive": self.sidecar.alive(), "restarts": self.sidecar.restarts}
-        if self.error:
-            out["error"] = self.error
-        out["ok"] = self.model is not None and out["state"] == "closed"
+        if self.error and not (self.sidecar is not None and self.sidecar.alive()):
+            out["error"] = self.error  # a start failure the supervisor has since repaired is history
+        out["ok"] = self.model is not None and out["state"] == "closed" and "error" not in out
         return out
 
 

@@ -248,3 +248,46 @@ def test_off_streams_the_deterministic_answer_and_readyz_says_off(
     assert plain.json()["answer"] == events[1][1]["answer"] and plain.json()["reason"] is None
     assert stranger.status_code == 403  # a stranger gets the plain error, not a stream
     assert ready["checks"]["model"] == {"ok": True, "kind": "off", "state": "off"}
+
+
+def test_a_model_server_that_fails_at_boot_comes_back_without_an_app_restart(tmp_path: Path) -> None:
+    """A start that fails (here: a corrupt model file) leaves the supervisor retrying; once the server can
+    start (the file repaired), the model answers and /readyz's error clears."""
+    from sentient.model_wiring import build_model_runtime
+
+    good = _gguf()
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"not a model")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path,
+        llm_base_url=None,
+        llm_sidecar_model_path=broken,
+        llm_sidecar_ctx=512,
+    )
+    runtime = build_model_runtime(settings)
+
+    async def boot_fail_then_recover() -> tuple[dict[str, Any], dict[str, Any], str]:
+        await runtime.astart()  # the failed start does not raise: answers go on in fallback mode
+        failed = runtime.snapshot()
+        assert runtime.sidecar is not None and runtime.model is not None
+        runtime.sidecar.model_path = good  # the operator fixes the file; nobody restarts the app
+        assert runtime._supervisor is not None
+        for _ in range(600):
+            await asyncio.sleep(0.2)
+            if runtime.sidecar.restarts and runtime.sidecar.healthy():
+                break
+        try:
+            done = await runtime.model.complete([{"role": "user", "content": "Say OK."}], max_tokens=4)
+            recovered = runtime.snapshot()
+        finally:
+            await runtime.astop()
+        return failed, recovered, done.text
+
+    try:
+        failed, recovered, text = asyncio.run(boot_fail_then_recover())
+    finally:
+        runtime.stop()
+    assert failed["ok"] is False and "exited" in failed["error"]
+    assert recovered["ok"] and recovered["sidecar"]["restarts"] >= 1 and "error" not in recovered
+    assert text.strip()
