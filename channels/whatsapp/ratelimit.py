@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from channels.ratelimit import MemoryCounter, RedisCounter
 
 WINDOW_S = 60
 log = logging.getLogger(__name__)
@@ -37,17 +38,11 @@ class MemoryRateLimiter:
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self._counts: dict[tuple[str, int], int] = {}
-        self._lock = threading.Lock()
+        self._counter = MemoryCounter(max_keys=10_000)
 
     def hit(self, key: str, now: float | None = None) -> Verdict:
         """Count one message for `key` in the current minute."""
-        bucket = int((time.time() if now is None else now) // WINDOW_S)
-        with self._lock:
-            if len(self._counts) > 10_000:  # forget old windows so memory stays bounded
-                self._counts = {k: v for k, v in self._counts.items() if k[1] >= bucket}
-            count = self._counts.get((key, bucket), 0) + 1
-            self._counts[(key, bucket)] = count
+        count = self._counter.incr(key, WINDOW_S, time.time() if now is None else now)
         return _verdict(count, self.per_minute)
 
 
@@ -55,21 +50,17 @@ class RedisRateLimiter:
     """Counters shared by every worker process (INCR + EXPIRE on one key per number and minute)."""
 
     def __init__(self, client: Any, per_minute: int, prefix: str = "wa:rl:") -> None:
-        self.client, self.per_minute, self.prefix = client, per_minute, prefix
+        self.per_minute = per_minute
+        self._counter = RedisCounter(client, prefix, ttl_extra_s=WINDOW_S)
 
     def hit(self, key: str, now: float | None = None) -> Verdict:
         """Count one message for `key` in the current minute."""
-        bucket = int((time.time() if now is None else now) // WINDOW_S)
-        name = f"{self.prefix}{key}:{bucket}"
         try:
-            pipe = self.client.pipeline()
-            pipe.incr(name)
-            pipe.expire(name, WINDOW_S * 2)
-            count, _ = pipe.execute()
+            count = self._counter.incr(key, WINDOW_S, time.time() if now is None else now)
         except Exception:  # Redis down: let messages through rather than go silent (logged)
             log.warning("rate limit unavailable (Redis); allowing %s", key, exc_info=True)
             return Verdict(allowed=True, first_refusal=False)
-        return _verdict(int(count), self.per_minute)
+        return _verdict(count, self.per_minute)
 
 
 def make_rate_limiter(redis_url: str | None, per_minute: int) -> RateLimiter:

@@ -1,0 +1,49 @@
+"""Fixed-window hit counters shared by every rate limit (web sign-in and chat, WhatsApp numbers):
+in-process, or in Redis so that every replica and worker counts together."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+
+class WindowCounter(Protocol):
+    """Counts hits of a name in the fixed window `now // window_s`."""
+
+    def incr(self, name: str, window_s: int, now: float) -> int:
+        """Count one hit and return the window's count so far (raises when the store does not answer)."""
+        ...
+
+
+class MemoryCounter:
+    """Counts in a dict; right for one process. Old windows are dropped once `max_keys` is passed."""
+
+    def __init__(self, max_keys: int = 50_000) -> None:
+        self.max_keys = max_keys
+        self.counts: dict[tuple[str, int], int] = {}
+        self.lock = threading.Lock()
+
+    def incr(self, name: str, window_s: int, now: float) -> int:
+        """Count one hit of `name` in the current window."""
+        window = int(now // window_s)
+        with self.lock:
+            if len(self.counts) > self.max_keys:  # keep memory bounded: forget finished windows
+                self.counts = {k: v for k, v in self.counts.items() if k[1] >= window}
+            n = self.counts.get((name, window), 0) + 1
+            self.counts[(name, window)] = n
+        return n
+
+
+class RedisCounter:
+    """INCR + EXPIRE on one key per name and window (`<prefix><name>:<window>`)."""
+
+    def __init__(self, client: Any, prefix: str, ttl_extra_s: int = 1) -> None:
+        self.client, self.prefix, self.ttl_extra_s = client, prefix, ttl_extra_s
+
+    def incr(self, name: str, window_s: int, now: float) -> int:
+        """Count one hit of `name` in the current window; Redis errors propagate to the caller's policy."""
+        key = f"{self.prefix}{name}:{int(now // window_s)}"
+        pipe = self.client.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, window_s + self.ttl_extra_s)
+        return int(pipe.execute()[0])
