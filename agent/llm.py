@@ -18,6 +18,7 @@ from typing import Any
 from agent.core import Agent, Reply, clean_message
 from agent.llm_support import check_answer, context_items, fallback, phrasable, sources_of
 from agent.llm_sync import SyncRunner
+from guardrails.facts import Facts
 from models.breaker import BreakerOpen, bounded
 from models.port import ChatModel, Completion, ModelError, ModelTimeout, ModelUnavailable
 from tools.registry import Caller
@@ -159,6 +160,7 @@ class LlmAgent:
         """The model phrases the tool data; checked lines stream out, the whole answer is checked last."""
         prompt = self.render(caller, text, base)
         system, sources = prompt.system, sources_of(base)
+        facts = Facts.of(sources)  # read once: every streamed line and the final answer check against it
         cfg, shown = self.config, ""
         opts: dict[str, Any] = {"max_tokens": cfg.max_tokens, "temperature": cfg.temperature}
         started = time.perf_counter()
@@ -179,7 +181,8 @@ class LlmAgent:
                 piece = pending[:cut]
                 # Only checked text is shown; after a failed line nothing more is sent (the final
                 # check then falls back and the client replaces what it showed).
-                blocked = not check_answer(shown + piece, system_prompt=system, sources=sources).ok
+                line = check_answer(shown + piece, system_prompt=system, sources=sources, facts=facts)
+                blocked = not line.ok
                 if not blocked:
                     shown, pending = shown + piece, pending[cut:]
                     yield TurnEvent(delta=piece)
@@ -196,7 +199,7 @@ class LlmAgent:
         observe(model.name, "ok", completion)
         meta = model_meta(completion, prompt.version)
         verdict = check_answer(
-            completion.text, system_prompt=prompt.system, sources=sources, must_carry=base.answer
+            completion.text, system_prompt=system, sources=sources, must_carry=base.answer, facts=facts
         )
         if not verdict.ok:
             log.info("model answer not used: %s", verdict.reason)

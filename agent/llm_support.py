@@ -9,6 +9,7 @@ from typing import Any
 
 from agent.core import Reply
 from guardrails import check_output
+from guardrails.facts import Facts
 from guardrails.grounding import CODE
 from guardrails.numbers import find_numbers
 from tools.registry import Caller, ToolRegistry
@@ -67,7 +68,12 @@ def sources_of(reply: Reply, extra: list[Any] | None = None) -> list[Any]:
 
 
 def check_answer(
-    answer: str, *, system_prompt: str, sources: list[Any], must_carry: str | None = None
+    answer: str,
+    *,
+    system_prompt: str,
+    sources: list[Any],
+    must_carry: str | None = None,
+    facts: Facts | None = None,
 ) -> Check:
     """Output checks on a model answer: prompt leak, links, unsafe advice, grounding in the sources; with
     `must_carry` (the deterministic answer) also that it states that answer's headline figure."""
@@ -76,7 +82,7 @@ def check_answer(
         return Check(False, "", "empty_answer")
     if SCAFFOLDING.search(text):
         return Check(False, text, "leak: repeats the prompt's scaffolding")
-    verdict = check_output(text, system_prompt=system_prompt, sources=sources)
+    verdict = check_output(text, system_prompt=system_prompt, sources=sources, facts=facts)
     if not verdict.ok:
         return Check(False, text, f"{verdict.category or 'output_check'}: {verdict.reason}"[:200])
     if must_carry is not None and not carries_headline(verdict.text, must_carry):

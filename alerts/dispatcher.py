@@ -19,8 +19,8 @@ from alerts.config import DispatchConfig
 from alerts.outcomes import Outcome, Result, Tally, record
 from alerts.sender import Sender
 from channels.whatsapp.rest import TwilioError
-from channels.whatsapp.window import WINDOW, choose_shape
-from warehouse.schema import MsgOutbox, WaSession
+from channels.whatsapp.window import choose_shape, open_windows
+from warehouse.schema import MsgOutbox
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,6 @@ def claim(session: Session, config: DispatchConfig, now: datetime) -> list[Job]:
     due = _due(config.kinds, now, config.lease_s)
     picked = session.execute(
         select(MsgOutbox.id, MsgOutbox.status, MsgOutbox.claimed_at, MsgOutbox.last_error_code)
-        .add_columns(MsgOutbox.alert_id)
         .where(due)
         .order_by(MsgOutbox.next_attempt_at, MsgOutbox.id)
         .limit(config.batch)
@@ -82,7 +81,8 @@ def claim(session: Session, config: DispatchConfig, now: datetime) -> list[Job]:
     ).all()
     session.commit()
     before = {p.id: p for p in picked}
-    windows = _open_windows(session, {row.phone for row in claimed}, now)
+    windows = open_windows(session, {row.phone for row in claimed}, now)
+    session.rollback()
     jobs = []
     for row in claimed:
         old = before[row.id]
@@ -96,28 +96,12 @@ def claim(session: Session, config: DispatchConfig, now: datetime) -> list[Job]:
                 content_sid=row.content_sid,
                 content_vars=row.content_vars,
                 attempts=row.attempts,
-                alert_id=old.alert_id,
-                lookup_since=_aware(old.claimed_at) if unknown and old.claimed_at else None,
+                alert_id=row.alert_id,
+                lookup_since=old.claimed_at if unknown else None,  # UTCDateTime: always aware
                 window_open=row.phone in windows,
             )
         )
     return jobs
-
-
-def _open_windows(session: Session, phones: set[str], now: datetime) -> set[str]:
-    """Of these numbers, those inside WhatsApp's 24-hour window (one query per batch, not per message)."""
-    if not phones:
-        return set()
-    rows = session.execute(
-        select(WaSession.phone).where(WaSession.phone.in_(phones), WaSession.last_inbound_at > now - WINDOW)
-    )
-    found = {phone for (phone,) in rows}
-    session.rollback()
-    return found
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Dispatcher:
@@ -188,7 +172,7 @@ class Dispatcher:
 
     def _failure(self, job: Job, exc: TwilioError) -> Outcome:
         # "unknown" makes the next attempt look the message up before sending it again.
-        code = "unknown" if exc.unknown else str(exc.code or exc.status)
+        code = exc.outcome_code
         retry = exc.retryable and exc.code != 21610 and job.attempts < self.config.max_attempts
         return self._outcome(job, "retry" if retry else "failed", code=code, error=exc.message)
 

@@ -7,7 +7,6 @@ batching costs a few look-ups after a crash, never a duplicate.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -15,7 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
-from channels.whatsapp.outbox import fail_recipient
+from channels.whatsapp.outbox import backoff_delay, fail_recipient
 from sentient.observability import metrics
 from warehouse.schema import AiAlert, MsgOutbox
 
@@ -67,11 +66,6 @@ class Tally:
         )
 
 
-def backoff_s(attempts: int, base_s: float, max_s: float) -> float:
-    """Seconds before the next try: doubling from base_s, capped, with +-25 % jitter."""
-    return min(max_s, base_s * 2 ** max(0, attempts - 1)) * (0.75 + 0.5 * random.random())
-
-
 def record(session: Session, outcomes: list[Outcome], now: datetime, base_s: float, max_s: float) -> None:
     """Write every outcome of a batch and commit once."""
     sent = [o for o in outcomes if o.result in ("sent", "found")]
@@ -94,7 +88,8 @@ def record(session: Session, outcomes: list[Outcome], now: datetime, base_s: flo
         .values(status="queued", next_attempt_at=bindparam("o_at"), updated_at=now)
         .values(last_error_code=bindparam("o_code"), last_error=bindparam("o_error")),
         [
-            _error_row(o) | {"o_at": now + timedelta(seconds=backoff_s(o.attempts, base_s, max_s))}
+            _error_row(o)
+            | {"o_at": now + timedelta(seconds=backoff_delay(o.attempts, base_s=base_s, max_s=max_s))}
             for o in outcomes
             if o.result == "retry"
         ],

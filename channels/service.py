@@ -46,8 +46,7 @@ class ChatService:
             )
         started = time.perf_counter()
         message = clean_message(message)  # the log and the agent see the same, safe text
-        with self.sessions() as session:
-            caller = load_caller(session, user)
+        caller = self._caller(user)
         reply = self.ask(caller, message, conversation_id or f"{channel}:{caller.username}")
         self._record(caller, message, reply, channel, started, request_id)
         return reply

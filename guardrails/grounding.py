@@ -110,8 +110,9 @@ def check(answer: str, sources: list[Any], facts: Facts | None = None) -> Ground
     for written, (year, month, day_) in find_dates(text):
         if not _date_ok(year, month, day_, facts):
             unsupported.append(written)
-    unsupported += _names(strip_dates(text), facts)
-    for written, reads in find_numbers(strip_dates(text)):
+    undated = strip_dates(text)
+    unsupported += _names(undated, facts)
+    for written, reads in find_numbers(undated):
         if not any(_number_ok(r, facts) for r in reads):
             unsupported.append(written)
     return GroundingResult(not unsupported, unsupported)

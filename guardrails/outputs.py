@@ -104,8 +104,10 @@ def check_output(
     sources: list[Any],
     allowed_hosts: Iterable[str] = (),
     grounded: bool = True,
+    facts: grounding.Facts | None = None,
 ) -> Verdict:
-    """Check a model's answer; the verdict's text has links stripped (use it only when ok)."""
+    """Check a model's answer; the verdict's text has links stripped (use it only when ok). `facts`
+    (grounding.Facts.of(sources)) saves re-reading the sources when one turn is checked line by line."""
     cleaned = strip_links(answer).strip()
     shared = leaked(answer, system_prompt, sources=sources) if system_prompt else 0
     if shared >= LEAK_MIN_SHARED:
@@ -119,7 +121,7 @@ def check_output(
     if advice:
         return Verdict.failed("unsafe_advice", advice[:160], cleaned)
     if grounded:
-        result = grounding.check(answer, sources)
+        result = grounding.check(answer, sources, facts)
         if not result.ok:
             return Verdict.failed(
                 "ungrounded", "not in the data: " + ", ".join(result.unsupported[:8]), cleaned

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from agent.core import Reply
+from agent.format import qty
 from agent.language import detect_language
 from guardrails.documents import neutralise
 from guardrails.inputs import MAX_INPUT_CHARS, check_input
@@ -35,7 +36,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 def refusal_text(verdict: Verdict, role: str, lang: str) -> str:
     """The refusal for a failed input check, in the caller's language."""
     id_text, en_text = MESSAGES.get(verdict.category or "injection", MESSAGES["injection"])
-    limit = f"{MAX_INPUT_CHARS:,}".replace(",", "." if lang != "en" else ",")
+    limit = qty(MAX_INPUT_CHARS, lang)
     return (en_text if lang == "en" else id_text).format(role=role, limit=limit)
 
 

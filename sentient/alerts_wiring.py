@@ -11,7 +11,6 @@ from alerts.config import AlertConfig, DispatchConfig
 from alerts.model_phrasing import ModelPhraser
 from alerts.routing import QuietHours, RoutingPolicy
 from alerts.types import Thresholds
-from channels.whatsapp.rest import TwilioRest
 from sentient.settings import Settings
 
 
@@ -69,21 +68,3 @@ def with_model(config: AlertConfig, settings: Settings) -> Iterator[AlertConfig]
     finally:
         runner.close(runtime.aclose_client)
         runtime.stop()
-
-
-def make_sender(settings: Settings) -> TwilioRest | None:
-    """The Twilio client alerts go out through, or None when Twilio is not configured."""
-    token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
-    if not (settings.twilio_account_sid and token and settings.twilio_whatsapp_from):
-        return None
-    callback = (
-        f"{settings.public_base_url.rstrip('/')}/webhooks/twilio/status" if settings.public_base_url else None
-    )
-    return TwilioRest(
-        settings.twilio_api_base_url,
-        settings.twilio_account_sid,
-        token,
-        settings.twilio_whatsapp_from,
-        timeout_s=settings.twilio_timeout_s,
-        status_callback=callback,
-    )

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sentient.alerts_wiring import alert_config, make_sender, with_model
+from sentient.alerts_wiring import alert_config, with_model
 from sentient.settings import get_settings
+from sentient.whatsapp_wiring import make_rest
 from warehouse.db import make_engine, make_session_factory
 
 alerts_app = typer.Typer(help="Proactive alerts.", no_args_is_help=True)
@@ -54,7 +55,7 @@ def worker(
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per send would drown the worker's own log
-    sender = make_sender(settings)
+    sender = make_rest(settings)
     if sender is None:
         console.print(
             "[red]error:[/] TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set"

@@ -184,9 +184,12 @@ def mark_failed(session: Session, row_id: int, code: str, error: str, now: datet
     metrics.OUTBOUND_MESSAGES.labels(channel="whatsapp", status="failed").inc()
 
 
-def backoff_delay(attempts: int, rng: random.Random | None = None) -> float:
-    """Seconds before the next try: exponential from 2 s, capped at 10 minutes, with jitter."""
-    base = min(600.0, 2.0 * 2 ** max(0, attempts - 1))
+def backoff_delay(
+    attempts: int, rng: random.Random | None = None, *, base_s: float = 2.0, max_s: float = 600.0
+) -> float:
+    """Seconds before the next try: doubling from base_s (2 s), capped at max_s (10 minutes), +-25 %
+    jitter. Replies use the defaults; the alert dispatcher passes its configured base and cap."""
+    base = min(max_s, base_s * 2 ** max(0, attempts - 1))
     return base * (0.75 + 0.5 * (rng or random).random())
 
 

@@ -35,6 +35,11 @@ class TwilioError(Exception):
         return self.status == 0 or self.status >= 500
 
     @property
+    def outcome_code(self) -> str:
+        """The code stored on the outbox row: "unknown" (look it up before resending) or Twilio's code."""
+        return "unknown" if self.unknown else str(self.code or self.status)
+
+    @property
     def retryable(self) -> bool:
         """Worth another try later: rate limits and server-side trouble."""
         return self.unknown or self.status == 429 or (self.code or 0) in RATE_CODES
@@ -53,7 +58,7 @@ class TwilioRest:
         timeout_s: float = 10.0,
         status_callback: str | None = None,
     ) -> None:
-        self.from_ = from_number if from_number.startswith("whatsapp:") else f"whatsapp:{from_number}"
+        self.from_ = _wa(from_number)
         self.status_callback = status_callback
         self._messages = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages"
         self._http = httpx.Client(auth=(account_sid, auth_token), timeout=timeout_s)

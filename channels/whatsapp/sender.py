@@ -114,7 +114,7 @@ class Dispatcher:
 
     def _failure(self, row: outbox.Claimed, exc: TwilioError) -> None:
         now = self.clock()
-        code = "unknown" if exc.unknown else str(exc.code or exc.status)
+        code = exc.outcome_code
         if exc.code == 21610:  # the user unsubscribed (STOP): record it and stop sending to them
 
             def unsubscribed(s: Session) -> None:

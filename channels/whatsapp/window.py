@@ -37,10 +37,19 @@ def touch_inbound(session: Session, phone: str, user_id: int | None, at: datetim
         session.execute(update(WaSession).where(WaSession.phone == phone).values(user_id=user_id))
 
 
+def open_windows(session: Session, phones: set[str], now: datetime) -> set[str]:
+    """Of these numbers, those inside the 24-hour window (one query for a whole batch)."""
+    if not phones:
+        return set()
+    rows = session.execute(
+        select(WaSession.phone).where(WaSession.phone.in_(phones), WaSession.last_inbound_at > now - WINDOW)
+    )
+    return {phone for (phone,) in rows}
+
+
 def in_window(session: Session, phone: str, now: datetime) -> bool:
     """True while free-form messages may go to this number (last inbound less than 24 hours ago)."""
-    last = session.scalar(select(WaSession.last_inbound_at).where(WaSession.phone == phone))
-    return last is not None and now - last < WINDOW
+    return phone in open_windows(session, {phone}, now)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import pytest
 from alerts.config import DispatchConfig
 from alerts.dispatcher import Dispatcher, Job
 from alerts.fakes import FakeSender
-from alerts.outcomes import Outcome, Tally, backoff_s
+from alerts.outcomes import Outcome, Tally
+from channels.whatsapp.outbox import backoff_delay
 from channels.whatsapp.rest import TwilioError
 
 CONFIG = DispatchConfig(max_attempts=3, template_sid="HXtemplate")
@@ -81,7 +82,7 @@ def test_errors_retry_or_fail(error: TwilioError, attempts: int, result: str, co
 
 
 def test_backoff_doubles_and_is_capped() -> None:
-    waits = [backoff_s(n, 5.0, 60.0) for n in (1, 2, 3, 10)]
+    waits = [backoff_delay(n, base_s=5.0, max_s=60.0) for n in (1, 2, 3, 10)]
     assert 3.75 <= waits[0] <= 6.25 and 7.5 <= waits[1] <= 12.5 and 15 <= waits[2] <= 25
     assert 45 <= waits[3] <= 75
     assert Tally.of([Outcome(1, None, "+62", 1, "sent"), Outcome(2, None, "+62", 1, "retry")]).handled == 2
