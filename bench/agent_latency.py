@@ -90,13 +90,15 @@ def _time(fn: Callable[[], Any], repeat: int = REPEAT) -> list[float]:
     return out
 
 
-def _serve(url: str, today: date) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(
+    url: str, today: date, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # Deterministic answers are what this section times: no model sidecar, no WhatsApp worker.
     env = {**os.environ, "DATABASE_URL": url, "FACTORY_TODAY": today.isoformat()}
-    env.update({"LLM_BASE_URL": "off", "WHATSAPP_WORKER": "off"})
+    env.update({"LLM_BASE_URL": "off", "WHATSAPP_WORKER": "off", **(extra_env or {})})
     env.pop("API_KEY", None)
     proc = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "sentient"), "serve", "--port", str(port)],

@@ -30,7 +30,7 @@ from warehouse.seed.calendar import SPEC_TODAY
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 PAGES = ("/", "/machines", "/finance", "/alerts", "/inventory")
-QUIET_ENV = {"LLM_BASE_URL": "off", "WHATSAPP_WORKER": "off", "LOG_LEVEL": "WARNING"}
+QUIET_ENV = {"LOG_LEVEL": "WARNING"}  # _serve already turns the model and the WhatsApp worker off
 console = Console()
 
 
@@ -94,16 +94,7 @@ def _time(client: httpx.Client, path: str, repeat: int = REPEAT) -> dict[str, fl
 
 def run_dashboard_bench(engine: Engine) -> dict[str, Any]:
     """Serve the warehouse and time the pages, the JSON summary, /healthz and /metrics."""
-    saved = {k: os.environ.get(k) for k in QUIET_ENV}
-    os.environ.update(QUIET_ENV)  # _serve copies the environment: model off, no WhatsApp worker
-    try:
-        proc, base = _serve(engine.url.render_as_string(hide_password=False), SPEC_TODAY)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    proc, base = _serve(engine.url.render_as_string(hide_password=False), SPEC_TODAY, QUIET_ENV)
     try:
         with httpx.Client(base_url=base, timeout=60) as http:
             signed = http.post("/login", data={"username": "director", "password": DEV_PASSWORD, "next": "/"})

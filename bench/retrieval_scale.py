@@ -10,7 +10,6 @@ store is built once under data/bench/ and reused.
 
 from __future__ import annotations
 
-import statistics
 import time
 from dataclasses import replace
 from typing import Any
@@ -68,17 +67,11 @@ def synthetic(chunks: list[Chunk], vectors: np.ndarray, total: int) -> tuple[lis
     return out, np.concatenate(rows)
 
 
-def ms(samples: list[float]) -> tuple[float, float]:
-    """(p50, p95) in milliseconds."""
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return cuts[49] * 1000, cuts[94] * 1000
-
-
 def run_scale(
     embedder: SentenceTransformerEmbedder, chunks: list[Chunk], vectors: np.ndarray, questions: list[Question]
 ) -> dict[str, Any]:
     """Build (or reuse) the 100k store, warm a RetrievalService on it, time the dev questions per mode."""
-    from bench.retrieval import fill_from
+    from bench.retrieval import fill_from, percentiles
 
     every, matrix = synthetic(chunks, vectors, TOTAL)
     key = digest(chunks_digest(every), embedder.model_id, LAYOUT, NOISE, SEED)
@@ -101,7 +94,7 @@ def run_scale(
                 started = time.perf_counter()
                 store.embed_query(text)
                 embed_s.append(time.perf_counter() - started)
-        latency: dict[str, Any] = {"query embedding only": ms(embed_s)}
+        latency: dict[str, Any] = {"query embedding only": percentiles(embed_s)}
         for label, flt in FILTERS.items():
             for mode in ("hybrid", "dense", "bm25"):
                 for q in questions[:5]:  # warm-up
@@ -112,7 +105,7 @@ def run_scale(
                         started = time.perf_counter()
                         service.search(q.question, 5, flt, mode, q.lang)
                         samples.append(time.perf_counter() - started)
-                latency[f"{label} / {mode}"] = ms(samples)
+                latency[f"{label} / {mode}"] = percentiles(samples)
         figures["latency_ms"] = latency
     print_scale(figures)
     return figures

@@ -39,6 +39,9 @@ class RetrievalHub:
             device=settings.embed_device, onnx_dir=settings.data_dir / "onnx"
         )
         self._services: dict[str, RetrievalService] = {}
+        # One cross-encoder for every collection (it loads on first use and keeps no per-collection state).
+        path = settings.rerank_model_path
+        self.reranker = CrossEncoderReranker(path) if path else None
 
     def store(self, collection: str | None = None) -> ChromaStore:
         """The Chroma collection: a server when CHROMA_URL is set, else the folder CHROMA_PATH."""
@@ -51,7 +54,5 @@ class RetrievalHub:
         """The hybrid search service of a collection."""
         name = collection or self.settings.manuals_collection
         if name not in self._services:
-            path = self.settings.rerank_model_path
-            reranker = CrossEncoderReranker(path) if path else None
-            self._services[name] = TimedRetrievalService(self.store(name), reranker=reranker)
+            self._services[name] = TimedRetrievalService(self.store(name), reranker=self.reranker)
         return self._services[name]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from agent.manuals import citation
 from channels.identity import UnknownUser, load_caller
+from retrieval.service import MODES
 from retrieval.types import Hit, SearchFilter
 from sentient.deps import ApiKeyDep, SessionDep, StateDep
 from sentient.errors import ApiError
@@ -38,7 +39,7 @@ def search(
     doc_type: Annotated[str | None, Query(max_length=30)] = None,
     lang: Annotated[str | None, Query(pattern=r"^(id|en)$")] = None,
     user: Annotated[str | None, Query(max_length=64, description="search as this user's role")] = None,
-    mode: Annotated[str, Query(pattern=r"^(hybrid|dense|bm25)$")] = "hybrid",
+    mode: Annotated[str, Query(pattern=f"^({'|'.join(MODES)})$")] = "hybrid",
 ) -> dict[str, Any]:
     """The k best passages; with `user`, only what that user's role may read (and it must hold KB.READ)."""
     if state.retrieval is None:
