@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.core import Reply
-from agent.tokens import TokenCounter
+from textkit.tokens import TokenCounter
 from tools.registry import Caller
 from warehouse.schema import AiChat
 

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.compose.base import COMPOSERS, Style, style_for
 from agent.entities import Gazetteer, extract, resolve_document
-from agent.language import detect_language
 from agent.manuals import ManualSearch, citation, compose_manual_answer, find_passages
 from agent.memory import ConversationMemory, Memory
 from agent.messages import refusal, tool_error, unknown
 from agent.router import route
+from textkit.language import detect_language
 from tools.registry import Caller, ToolContext, ToolRegistry, ToolResult
 
 MAX_MESSAGE_CHARS = 2_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from agent.format import MONTHS as MONTH_NAMES
+from textkit.format import MONTHS as MONTH_NAMES
 from tools.common import Period
 from warehouse.periods import month_end, month_start
 

@@ -9,8 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from agent.format import day, money, pct, qty
 from alerts.types import Fact, Finding
+from textkit.format import day, money, pct, qty
 
 Tone = Literal["executive", "manager", "operator"]
 

@@ -26,7 +26,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agent.tokens import TokenCounter
 from bench.retrieval_data import (
     BENCH_DATA,
     DOCS,
@@ -45,6 +44,7 @@ from retrieval.search import HybridSearcher
 from retrieval.store import ChromaStore
 from retrieval.store_codec import LAYOUT, embedding_text
 from retrieval.types import Chunk, Hit
+from textkit.tokens import TokenCounter
 
 console = Console(width=150)  # tables are wide; rich would squeeze them to 80 columns without a terminal
 SYSTEMS = ("hybrid", "dense", "bm25")

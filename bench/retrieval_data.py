@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.tokens import TokenCounter
 from retrieval.chunking import chunk_document
 from retrieval.embeddings import SentenceTransformerEmbedder
 from retrieval.loaders import iter_documents, load_document
 from retrieval.store import ChromaStore
 from retrieval.store_codec import LAYOUT, embedding_text
 from retrieval.types import Chunk
+from textkit.tokens import TokenCounter
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"

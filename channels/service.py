@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent.chatlog import record_turn
 from agent.core import Agent, Reply, clean_message
 from agent.llm import LlmAgent, TurnEvent
-from agent.tokens import TokenCounter
 from channels.identity import load_caller
-from guardrails.refusal import clean_reply, screen
+from channels.screening import clean_reply, screen
 from sentient.observability.metrics import CHAT_TURNS
+from textkit.tokens import TokenCounter
 from tools.registry import Caller
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from agent.format import day, money, pct, qty
+from textkit.format import day, money, pct, qty
 from warehouse.periods import month_end, month_start
 from warehouse.schema import TDo, TPo, TSo, TWo
 
@@ -144,7 +144,7 @@ def run_fact(session: Session, sql: str | dict[str, str], variables: dict[str, A
 
 
 def format_fact(value: Any, kind: FactKind, lang: str) -> str | None:
-    """A fact's value as the agent must show it (the agent.format helper of its kind, in `lang`).
+    """A fact's value as the agent must show it (the textkit.format helper of its kind, in `lang`).
 
     None when the SQL found nothing (NULL): there is no figure to check, e.g. the reject rate of a period
     without shift logs. Facts whose zero is a figure to show say so with COALESCE in their SQL.

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from agent.language import EN_WORDS, ID_WORDS
 from guardrails.dates import MONTH_WORDS, find_dates, strip_dates
 from guardrails.facts import Facts
 from guardrails.numbers import Reading, find_numbers
+from textkit.language import EN_WORDS, ID_WORDS
 
 CODE = re.compile(r"\b[A-Z]{1,6}(?:-[A-Z0-9]+)*-[A-Z]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*\b")
 _ENUM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+", re.MULTILINE)

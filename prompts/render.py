@@ -9,10 +9,10 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from agent.format import day, money, qty
-from agent.tokens import TokenCounter
 from prompts.budget import ContextItem, Counter, fit
 from prompts.templates import VERSION, load, norm_lang, tier_of
+from textkit.format import day, money, qty
+from textkit.tokens import TokenCounter
 
 HISTORY_SHARE = 3  # past turns may use at most a third of the context budget; oldest go first
 MESSAGE_OVERHEAD = 4  # tokens the chat format adds per message (role and separators)

@@ -29,7 +29,7 @@ _LINE, _SENTENCE, _WORD, _CHARS = 1, 2, 3, 4  # refinement levels below a paragr
 
 
 class TokenCounting(Protocol):
-    """Counts tokens (agent.tokens.TokenCounter in production)."""
+    """Counts tokens (textkit.tokens.TokenCounter in production)."""
 
     def count(self, text: str) -> int:
         """Number of tokens in the text."""

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.tokens import TokenCounter
 from retrieval.chunking import chunk_document
 from retrieval.loaders import iter_documents, load_document, relative_source
 from retrieval.store import VectorStore
+from textkit.tokens import TokenCounter
 
 Progress = Callable[[str, int, int], None]
 

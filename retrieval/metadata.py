@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TypedDict
 
-from agent.language import detect_language
 from retrieval.types import Document
+from textkit.language import detect_language
 
 DOC_TYPES = ("manual", "safety", "troubleshooting", "maintenance", "reference")
 

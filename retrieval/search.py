@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 
-from agent.language import detect_language
 from retrieval.glossary import default_glossary, expand_query
 from retrieval.lexical import Bm25Index
 from retrieval.rerank import Reranker
@@ -19,6 +18,7 @@ from retrieval.store import VectorStore
 from retrieval.store_codec import visible
 from retrieval.tokenize import STOPWORDS_EN, STOPWORDS_ID
 from retrieval.types import Chunk, Hit, SearchFilter
+from textkit.language import detect_language
 
 BM25, DENSE = "bm25", "dense"
 # Retriever weights per query language, and the RRF constant. Tuned on the LinuxCNC dev set: BM25 is the

@@ -175,9 +175,9 @@ def ingest(
     ] = None,
 ) -> None:
     """Load, chunk and embed manuals; unchanged files are skipped, changed replaced, removed dropped."""
-    from agent.tokens import TokenCounter
     from retrieval.ingest import ingest as run_ingest
     from sentient.retrieval_wiring import RetrievalHub
+    from textkit.tokens import TokenCounter
 
     settings = get_settings()
     store = RetrievalHub(settings).store(collection)

@@ -13,11 +13,11 @@ from agent.llm import LlmAgent
 from agent.memory import ConversationMemory
 from agent.memory_redis import RedisMemory
 from agent.people import PeopleNames
-from agent.tokens import TokenCounter
 from channels.service import ChatService
 from sentient.model_wiring import ModelRuntime, build_model_runtime, llm_config
 from sentient.retrieval_wiring import RetrievalHub
 from sentient.settings import Settings
+from textkit.tokens import TokenCounter
 from warehouse.db import make_engine, make_session_factory
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from agent.compose.base import Style, composer
-from agent.format import day, money, pct, qty
+from textkit.format import day, money, pct, qty
 from tools.adhoc import QueryResult
 
 MAX_ROWS = 10

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from agent.compose.base import Style, composer
 from agent.compose.sales_common import signed_pct
-from agent.format import day, money, pct
+from textkit.format import day, money, pct
 from tools.dashboard import DashboardSummary
 
 

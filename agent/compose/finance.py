@@ -6,7 +6,7 @@ Operators never reach these tools (no permission), but their tier still renders 
 from __future__ import annotations
 
 from agent.compose.base import Style, bullet_list, composer
-from agent.format import day, money
+from textkit.format import day, money
 from tools.finance_ap import Bill, PayablesResult
 from tools.finance_ar import ReceivablesResult
 from tools.finance_cash import CashDay, CashItem, CashResult

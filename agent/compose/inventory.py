@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.compose.base import MAX_LINES, Style, bullet_list, composer
-from agent.format import qty
+from textkit.format import qty
 from tools.inventory import InventoryResult, StockRow
 
 STATE = {

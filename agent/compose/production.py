@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from agent.compose.base import Style, bullet_list, composer
-from agent.format import day, money, pct, qty
+from textkit.format import day, money, pct, qty
 from tools.production_machines import MachinePerf, MachinePerfResult, PerfFigures
 from tools.production_maint import MachineMaint, MaintStatusResult
 from tools.production_wo import WoProgressResult, WorkOrderProgress

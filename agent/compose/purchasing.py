@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.compose.base import Style, bullet_list, composer
 from agent.compose.sales_common import count, days, status_word
-from agent.format import day, money, pct, qty
+from textkit.format import day, money, pct, qty
 from tools.purchasing import PoStatus, VendorScore, VendorScores
 
 TREND: dict[str, tuple[str, str]] = {

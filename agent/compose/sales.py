@@ -5,7 +5,7 @@ from __future__ import annotations
 from agent.compose import sales_late, sales_summary  # noqa: F401  (they register their composers)
 from agent.compose.base import Style, bullet_list, composer
 from agent.compose.sales_common import DELIVERY, DELIVERY_STATE, days, status_word, word
-from agent.format import day, money, pct, qty
+from textkit.format import day, money, pct, qty
 from tools.sales_status import SoStatus
 
 

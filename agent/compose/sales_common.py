@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from agent.compose.base import MAX_LINES, Style
-from agent.format import day, pct
+from textkit.format import day, pct
 
 # Document statuses as the warehouse writes them -> (Indonesian, English).
 STATUS: dict[str, tuple[str, str]] = {

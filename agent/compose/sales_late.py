@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.compose.base import Style, composer
 from agent.compose.sales_common import DELIVERY, capped, count, days, lower_first, status_word, word
-from agent.format import day, money
+from textkit.format import day, money
 from tools.sales_approvals import PendingApprovals, PendingSection
 from tools.sales_late import LateDelivery, LateOrders, OrderDeadline
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.compose.base import Style, bullet_list, composer
 from agent.compose.sales_common import capped, count, period_name, signed_pct, span
-from agent.format import money, pct
+from textkit.format import money, pct
 from tools.sales_summary import SalesSummary, TopCustomers
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from agent import format as fmt
 from sentient.auth.cookies import set_session_cookies
 from sentient.auth.current import Signed, caller_from_cookies
 from sentient.auth.service import AuthError
@@ -21,6 +20,7 @@ from sentient.auth.wiring import get_auth
 from sentient.deps import get_state
 from sentient.state import AppState
 from sentient.web.errors import WebError
+from textkit import format as fmt
 from warehouse.schema import AdmMenu, AdmRole, AdmRoleMenu
 
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from agent.format import money, pct
 from tests.browser.conftest import TODAY, Served
 from tests.integration.independent_sql import expected_summary
+from textkit.format import money, pct
 from warehouse.seed.access import DEV_PASSWORD
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 import agent.compose.adhoc  # noqa: F401  (registers the composer)
 import tools.adhoc  # noqa: F401  (registers the tool)
 from agent.compose.base import COMPOSERS, Style
-from agent.format import day, money, pct
 from tests.integration import toolkit
 from tests.integration.toolkit import RunTool, role_caller, rows
+from textkit.format import day, money, pct
 from tools.adhoc import QueryResult, allowed_views, catalogue, run_query
 from tools.adhoc_run import run_checked
 from tools.adhoc_sql import CheckedSql, SqlRefused, check_sql

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
 
 from agent.factory import make_agent
-from agent.tokens import TokenCounter
 from channels.identity import load_caller
 from channels.service import ChatService
 from eval.facts import render, resolve_vars
@@ -24,6 +23,7 @@ from guardrails import grounding
 from guardrails import payloads as P
 from guardrails.evaluate import run_payloads
 from prompts import system_prompt
+from textkit.tokens import TokenCounter
 
 needs_data = pytest.mark.skipif(not P.SECURITY_DIR.exists(), reason="../shared/security not present")
 pytestmark = pytest.mark.parametrize(

@@ -19,7 +19,6 @@ from sqlalchemy import Engine
 
 from agent.factory import make_agent
 from agent.llm import LlmAgent, LlmConfig
-from agent.tokens import TokenCounter
 from channels.service import ChatService
 from guardrails import payloads as P
 from guardrails.evaluate import run_payloads
@@ -28,6 +27,7 @@ from models.openai_compat import OpenAICompatModel, Timeouts
 from models.sidecar import MODEL_ALIAS, Sidecar
 from prompts import system_prompt
 from tests.integration.test_llm_sidecar import _start
+from textkit.tokens import TokenCounter
 from warehouse.db import make_session_factory
 
 pytestmark = pytest.mark.skipif(not P.SECURITY_DIR.exists(), reason="../shared/security not present")

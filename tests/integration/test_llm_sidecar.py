@@ -24,7 +24,6 @@ from agent.core import Reply
 from agent.factory import make_agent
 from agent.llm import LlmAgent, LlmConfig
 from agent.llm_support import RESTING
-from agent.tokens import TokenCounter
 from channels.service import ChatService
 from models.breaker import BreakerConfig, BreakerState, CircuitBreaker, GuardedModel
 from models.openai_compat import OpenAICompatModel, Timeouts
@@ -32,6 +31,7 @@ from models.port import Completion, StreamChunk
 from models.sidecar import MODEL_ALIAS, Sidecar, SidecarError, find_gguf, llama_server_available
 from sentient.app import create_app
 from sentient.settings import Settings
+from textkit.tokens import TokenCounter
 from warehouse.db import make_session_factory
 from warehouse.schema import AiChat
 

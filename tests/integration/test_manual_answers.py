@@ -10,11 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from agent.tokens import TokenCounter
 from retrieval.ingest import ingest
 from sentient.app import create_app
 from sentient.retrieval_wiring import RetrievalHub
 from sentient.settings import Settings
+from textkit.tokens import TokenCounter
 
 MANUALS = Path(__file__).resolve().parents[2] / "manuals"
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from agent.tokens import TokenCounter
 from retrieval.embeddings import SentenceTransformerEmbedder, default_model_path
 from retrieval.ingest import ingest
 from retrieval.lexical import Bm25Index
@@ -27,6 +26,7 @@ from retrieval.rerank import CrossEncoderReranker, find_local_cross_encoder
 from retrieval.search import HybridSearcher
 from retrieval.store import ChromaStore
 from retrieval.types import Hit
+from textkit.tokens import TokenCounter
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 DOCS, QA = CORPUS / "linuxcnc", CORPUS / "linuxcnc-qa-dev.jsonl"

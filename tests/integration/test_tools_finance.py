@@ -13,8 +13,8 @@ from sqlalchemy import Engine, text
 import agent.compose.finance  # noqa: F401  (registers the composers)
 import tools.finance  # noqa: F401  (registers the tools)
 from agent.compose.base import COMPOSERS, Style
-from agent.format import day, money
 from tests.integration.toolkit import amount, as_date, ok, rows
+from textkit.format import day, money
 
 M = Decimal(1_000_000)
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, text
 import agent.compose.inventory  # noqa: F401  (registers the composer)
 import tools.inventory  # noqa: F401  (registers the tool)
 from agent.compose.base import COMPOSERS, Style
-from agent.format import qty
 from tests.integration.toolkit import RunTool, ok, rows
+from textkit.format import qty
 from tools.registry import ToolResult
 
 

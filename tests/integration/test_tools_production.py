@@ -13,8 +13,8 @@ from sqlalchemy import Engine, text
 import agent.compose.production  # noqa: F401  (registers the composers)
 import tools.production  # noqa: F401  (registers the tools)
 from agent.compose.base import COMPOSERS, Style
-from agent.format import day, money, pct, qty
 from tests.integration.toolkit import amount, as_date, ok, rows
+from textkit.format import day, money, pct, qty
 
 
 def pct1(part: Decimal, whole: Decimal) -> Decimal | None:

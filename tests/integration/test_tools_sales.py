@@ -15,8 +15,8 @@ import agent.compose.dashboard
 import agent.compose.sales  # noqa: F401  (registers the composers)
 import tools.sales  # noqa: F401  (registers the tools)
 from agent.compose.base import COMPOSERS, Style
-from agent.format import day, money, pct, qty
 from tests.integration.toolkit import amount, as_date, ok, rows
+from textkit.format import day, money, pct, qty
 from tools.dashboard import dashboard_summary
 from tools.sales_base import previous_period
 

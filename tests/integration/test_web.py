@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from agent.format import money, pct
 from tests.integration.independent_sql import expected_summary
 from tests.integration.web_support import API_KEY, app_client, kpi_value, sign_in, web_settings
+from textkit.format import money, pct
 
 
 @pytest.fixture

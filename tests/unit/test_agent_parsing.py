@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from agent.entities import Entities, Gazetteer, extract
-from agent.format import day, money, pct, qty
-from agent.language import detect_language
 from agent.periods import find_period
 from agent.router import route
+from textkit.format import day, money, pct, qty
+from textkit.language import detect_language
 
 TODAY = date(2024, 12, 27)
 GAZ = Gazetteer(

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.tokens import TokenCounter
 from retrieval.chunking import chunk_document
 from retrieval.loaders import iter_documents, load_document
 from retrieval.metadata import detect_metadata, find_machines, parse_front_matter
 from retrieval.types import Chunk, Document
+from textkit.tokens import TokenCounter
 
 MARKDOWN = """\
 ---

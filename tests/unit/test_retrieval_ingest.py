@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.tokens import TokenCounter
 from retrieval.fakes import HashEmbedder, MemoryVectorStore
 from retrieval.ingest import ingest
 from retrieval.types import SearchFilter
+from textkit.tokens import TokenCounter
 
 MANUAL = """---
 machines: [MCH-003]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from agent.core import Reply
-from agent.format import qty
-from agent.language import detect_language
 from guardrails.documents import neutralise
 from guardrails.inputs import MAX_INPUT_CHARS, check_input
 from guardrails.verdict import Verdict
+from textkit.format import qty
+from textkit.language import detect_language
 from tools.registry import Caller
 
 INTENT = "guardrail"
