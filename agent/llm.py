@@ -52,6 +52,15 @@ class TurnEvent:
     replace: bool = False
 
 
+async def final_reply(events: AsyncIterator[TurnEvent], first: TurnEvent | None = None) -> Reply:
+    """Drain a turn's events (after `first`, when already read) and return its final Reply."""
+    final = first.reply if first else None
+    async for event in events:
+        final = event.reply or final
+    assert final is not None  # a turn always ends with its reply
+    return final
+
+
 def failure_reason(exc: BaseException) -> tuple[str, bool]:
     """A short reason for ai_chat and whether the user is told the AI is resting."""
     if isinstance(exc, BreakerOpen):
@@ -113,11 +122,7 @@ class LlmAgent:
 
     async def aask(self, caller: Caller, message: str, conversation_id: str | None = None) -> Reply:
         """One turn, whole."""
-        final: Reply | None = None
-        async for event in self.astream(caller, message, conversation_id, stream=False):
-            final = event.reply or final
-        assert final is not None  # astream always ends with a reply
-        return final
+        return await final_reply(self.astream(caller, message, conversation_id, stream=False))
 
     async def astream(
         self, caller: Caller, message: str, conversation_id: str | None = None, *, stream: bool = True

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent.chatlog import record_turn
 from agent.core import Agent, Reply, clean_message
-from agent.llm import LlmAgent, TurnEvent
+from agent.llm import LlmAgent, TurnEvent, final_reply
 from channels.identity import load_caller
 from channels.screening import clean_reply, screen
 from sentient.observability.metrics import CHAT_TURNS
@@ -67,13 +67,11 @@ class ChatService:
         request_id: str | None = None,
     ) -> Reply:
         """`chat` for async callers: the database work runs in threads, the model call on the loop."""
-        final: Reply | None = None
-        async for event in self.astream(
-            user, message, channel=channel, conversation_id=conversation_id, request_id=request_id
-        ):
-            final = event.reply or final
-        assert final is not None  # astream always ends with the reply
-        return final
+        return await final_reply(
+            self.astream(
+                user, message, channel=channel, conversation_id=conversation_id, request_id=request_id
+            )
+        )
 
     async def astream(
         self,

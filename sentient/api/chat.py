@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.llm import TurnEvent
+from agent.llm import TurnEvent, final_reply
 from channels.identity import UnknownUser
 from sentient.auth.api_identity import resolve_chat_user
 from sentient.deps import StateDep
@@ -53,24 +53,21 @@ async def chat(
 ) -> Any:
     """Answer one message; follow-ups continue the same conversation (default: one per user)."""
     user = resolve_chat_user(request, state, body.user)
+    want_stream = body.stream or "text/event-stream" in (accept or "")
     events = state.chat.astream(
         user,
         body.message,
         channel="web",
         conversation_id=body.conversation_id,
         request_id=getattr(request.state, "request_id", None) or uuid.uuid4().hex,  # X-Request-ID
-        stream=body.stream or "text/event-stream" in (accept or ""),
+        stream=want_stream,
     )
     try:
         first = await anext(events)  # resolves the caller, so a stranger still gets a plain 403
     except UnknownUser as exc:
         raise ApiError(403, "unknown_user", "No active user with that name or phone number.") from exc
-    if not (body.stream or "text/event-stream" in (accept or "")):
-        final = first.reply
-        async for event in events:
-            final = event.reply or final
-        assert final is not None
-        return final.as_json()
+    if not want_stream:
+        return (await final_reply(events, first)).as_json()
     return StreamingResponse(
         sse_events(first, events),
         media_type="text/event-stream",
