@@ -13,6 +13,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY pyproject.toml constraints.txt README.md ./
+COPY scripts scripts
 COPY sentient sentient
 COPY warehouse warehouse
 COPY agent agent
@@ -24,9 +25,11 @@ COPY guardrails guardrails
 COPY eval eval
 COPY models models
 COPY alerts alerts
+# The same portable llama.cpp build as `make install` (scripts/install-llama.sh is the one recipe).
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --upgrade pip \
-    && CMAKE_ARGS="-DGGML_NATIVE=OFF" /opt/venv/bin/pip install -c constraints.txt .
+    && scripts/install-llama.sh /opt/venv/bin/python \
+    && /opt/venv/bin/pip install -c constraints.txt .
 
 FROM python:${PYTHON}-slim
 # libgomp: llama.cpp's OpenMP threads; curl-free health checks use python.

@@ -2,16 +2,19 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+# The stamp is keyed by everything the install reads: a changed dependency or build recipe reinstalls.
+INSTALL_INPUTS := pyproject.toml constraints.txt scripts/install-llama.sh
+STAMP := $(VENV)/.installed-$(shell cat $(INSTALL_INPUTS) | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
 .PHONY: run test lint bench eval install clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): $(INSTALL_INPUTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	scripts/install-llama.sh $(PY)  # the embedded model's native code, built portably (one recipe)
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
