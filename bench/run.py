@@ -15,6 +15,7 @@ from bench import agent_latency, seed_scale
 from bench.alerts import alerts_section
 from bench.dashboard import dashboard_section
 from bench.guardrails import guardrails_section
+from bench.llama_build import llama_section
 from bench.llm import llm_section
 from bench.retrieval import retrieval_section
 from bench.webhook import webhook_section
@@ -45,6 +46,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "dashboard": dashboard_section,  # web dashboard p95 and /metrics scrape (bench/dashboard.py)
     "retrieval": retrieval_section,
     "guardrails": guardrails_section,
+    "llama": llama_section,  # llama.cpp build: batched vs n_batch=1 prompt tokens/s (bench/llama_build.py)
     "llm": llm_section,  # local model TTFT, tokens/s, grounding pass share, sandwich tokens (bench/llm.py)
     "webhook": webhook_section,  # signed WhatsApp webhook vs bare FastAPI, e2e reply (bench/webhook.py)
     "alerts": alerts_section,  # 10,000 alert messages via the outbox, 1 vs 2 workers vs raw (bench/alerts.py)

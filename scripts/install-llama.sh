@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The one recipe for the embedded model's native code (llama-cpp-python), used by the Makefile (so by CI)
-# and by the Dockerfile. Usage: scripts/install-llama.sh PYTHON   (the interpreter of the target venv)
+# and by the Dockerfile.
+#   scripts/install-llama.sh PYTHON              build once (cached by recipe) and install into PYTHON's venv
+#   scripts/install-llama.sh --print-dir PYTHON  where that recipe's wheel lives (nothing is built)
+# LLAMA_CMAKE_ARGS in the environment replaces the recipe, for measuring other builds (bench/, docs/).
 #
 # Why portable: a native build (-march=native, llama.cpp's default) on a Xeon with AMX contains AMX kernels
 # that crashed batched prompt processing with SIGSEGV on machines of our kind (issue 12), and pip's wheel
@@ -10,8 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY=${1:?usage: scripts/install-llama.sh PYTHON}
-LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+print_dir=0
+if [ "${1:-}" = "--print-dir" ]; then print_dir=1; shift; fi
+PY=${1:?usage: scripts/install-llama.sh [--print-dir] PYTHON}
+PORTABLE="-DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+LLAMA_CMAKE_ARGS=${LLAMA_CMAKE_ARGS:-$PORTABLE}
 
 version=$(sed -n 's/^llama-cpp-python==\([^ ]*\).*/\1/p' constraints.txt)
 [ -n "$version" ] || { echo "constraints.txt must pin llama-cpp-python==X.Y.Z" >&2; exit 1; }
@@ -22,9 +28,10 @@ pyver=$("$PY" -c 'import sys, platform; print(sys.implementation.cache_tag, plat
 key=$(printf '%s\n' "$version" "$LLAMA_CMAKE_ARGS" "$pyver" | sha256sum | cut -c1-16)
 cache=${SENTIENT_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sentient-factory/wheels}
 dir="$cache/llama-cpp-python-$version-$key"
+if [ "$print_dir" = 1 ]; then echo "$dir"; exit 0; fi
 
 if ! compgen -G "$dir/llama_cpp_python-*.whl" >/dev/null; then
-    echo "building llama-cpp-python $version (portable: $LLAMA_CMAKE_ARGS; ~6 min on 2 cores, once)" >&2
+    echo "building llama-cpp-python $version ($LLAMA_CMAKE_ARGS; ~5 min on 2 cores, once per recipe)" >&2
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
     CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
         "$PY" -m pip wheel --quiet --no-deps --no-cache-dir --no-binary llama-cpp-python \

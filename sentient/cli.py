@@ -299,6 +299,21 @@ def serve(
     )
 
 
+@app.command()
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per check.")] = False,
+) -> None:
+    """Check what works on this machine (database, manuals, embedder, local model, Redis, SMTP, Twilio)."""
+    from sentient.doctor import doctor as run_doctor
+
+    logging.basicConfig(level=logging.WARNING)
+    rows, healthy = run_doctor(get_settings(), as_json, console)
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+    raise typer.Exit(0 if healthy else 1)
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),

@@ -13,10 +13,19 @@ from agent.llm import LlmConfig
 from models.breaker import BreakerConfig, BreakerState, CircuitBreaker, GuardedModel
 from models.masking import MaskingModel
 from models.openai_compat import OpenAICompatModel, Timeouts
-from models.sidecar import MODEL_ALIAS, Sidecar, SidecarError, find_gguf
+from models.sidecar import Sidecar, SidecarError, find_gguf
 from sentient.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def _report_sidecar(state: str, reason: str | None) -> None:
+    """Local model server state changes into Prometheus (a gauge and an event counter)."""
+    try:
+        from sentient.observability.metrics import set_sidecar_state
+    except ImportError:
+        return
+    set_sidecar_state(state)
 
 
 def _report_breaker(name: str, state: BreakerState) -> None:
@@ -26,6 +35,20 @@ def _report_breaker(name: str, state: BreakerState) -> None:
     except ImportError:
         return
     set_breaker_state(state.value, name)
+
+
+def sidecar_from_settings(settings: Settings) -> Sidecar:
+    """The managed local model server these settings describe (not started); SidecarError: no model."""
+    s = settings
+    return Sidecar(
+        s.llm_sidecar_model_path or find_gguf(),
+        port=s.llm_sidecar_port,
+        n_ctx=s.llm_sidecar_ctx,
+        n_threads=s.llm_sidecar_threads,
+        log_path=s.data_dir / "llm-sidecar.log",
+        max_crashes=s.llm_sidecar_max_crashes,
+        observer=_report_sidecar,
+    )
 
 
 @dataclass
@@ -40,6 +63,7 @@ class ModelRuntime:
     error: str | None = None
     loop: asyncio.AbstractEventLoop | None = None  # the serving loop, set by astart (sync callers use it)
     names: Callable[[], Iterable[str]] | None = None  # people to mask for a remote model (AppState sets it)
+    make_sidecar: Callable[[Settings], Sidecar] = sidecar_from_settings  # tests start a fake server
     _client: OpenAICompatModel | None = field(default=None, repr=False)
     _supervisor: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -57,13 +81,7 @@ class ModelRuntime:
         url, name = (s.llm_base_url or "").strip(), s.llm_model
         if self.kind == "sidecar":
             try:
-                self.sidecar = Sidecar(
-                    s.llm_sidecar_model_path or find_gguf(),
-                    port=s.llm_sidecar_port,
-                    n_ctx=s.llm_sidecar_ctx,
-                    n_threads=s.llm_sidecar_threads,
-                    log_path=s.data_dir / "llm-sidecar.log",
-                )
+                self.sidecar = self.make_sidecar(s)
             except SidecarError as exc:  # no model file: nothing to retry; /readyz says why
                 log.error("local model unavailable: %s", exc)
                 self.error = str(exc)
@@ -71,16 +89,16 @@ class ModelRuntime:
             try:
                 self.sidecar.start()
             except SidecarError as exc:
-                # Slow or failed start: the supervisor keeps trying with backoff, the breaker answers in
-                # fallback mode meanwhile, and the model comes back without restarting the app.
+                # Slow, failed or crashing start: the supervisor retries with backoff (and gives up after
+                # LLM_SIDECAR_MAX_CRASHES), the breaker answers in fallback mode meanwhile, and a model
+                # that comes back is used without restarting the app.
                 self.error = str(exc)
                 if not self.sidecar.model_path.is_file():  # nothing a retry could fix
                     log.error("local model unavailable: %s", exc)
                     self.sidecar = None
                     return
                 log.error("local model not up yet (the supervisor will retry): %s", exc)
-                self.sidecar.resume()
-            url, name = self.sidecar.base_url, MODEL_ALIAS
+            url, name = self.sidecar.base_url, self.sidecar.alias
         self._client = OpenAICompatModel(
             url,
             name,
@@ -129,10 +147,20 @@ class ModelRuntime:
         out["model"] = self.model.name if self.model else self.settings.llm_model
         out["tool_calling"] = self.tool_calling
         out.update(self.breaker.snapshot())
+        error = self.error
         if self.sidecar is not None:
-            out["sidecar"] = {"alive": self.sidecar.alive(), "restarts": self.sidecar.restarts}
-        if self.error and not (self.sidecar is not None and self.sidecar.alive()):
-            out["error"] = self.error  # a start failure the supervisor has since repaired is history
+            car = self.sidecar
+            out["sidecar"] = {
+                "alive": car.alive(),
+                "state": car.state,
+                "restarts": car.restarts,
+                "crashes": car.crashes,
+            }
+            # The sidecar's own reason is the current one ("crashed on a test prompt: SIGSEGV"); a start
+            # failure the supervisor has since repaired is history.
+            error = None if car.state == "ready" and car.alive() else (car.reason or self.error)
+        if error:
+            out["error"] = error
         out["ok"] = self.model is not None and out["state"] == "closed" and "error" not in out
         return out
 

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     llm_sidecar_port: int = Field(default=0, ge=0, le=65535)  # 0: any free port on 127.0.0.1
     llm_sidecar_threads: int | None = Field(default=None, ge=1)
     llm_sidecar_ctx: int = Field(default=4096, ge=512)
+    # Failed starts or crashes in a row (each start runs a test prompt) before the supervisor gives up.
+    llm_sidecar_max_crashes: int = Field(default=5, ge=1)
 
     # Thresholds used by the dashboard and, later, the alert rules.
     reject_rate_threshold_pct: float = Field(default=5.0, gt=0, le=100)

@@ -63,6 +63,17 @@ BREAKER_STATE = Gauge(
     ["breaker"],
     registry=REGISTRY,
 )
+SIDECAR_STATE = Gauge(
+    "sentient_llm_sidecar_up",
+    "Local model server: 1 ready, 0 starting or down (restarting), -1 gave up after repeated crashes.",
+    registry=REGISTRY,
+)
+SIDECAR_EVENTS = Counter(
+    "sentient_llm_sidecar_events_total",
+    "Local model server state changes, by new state (starting, ready, down, gave_up, stopped).",
+    ["state"],
+    registry=REGISTRY,
+)
 TOOL_SECONDS = Histogram(
     "sentient_tool_seconds",
     "Tool execution latency, by tool name and outcome (ok/denied/error).",
@@ -108,6 +119,12 @@ BREAKER_VALUES = {"closed": 0, "half_open": 1, "half-open": 1, "open": 2}
 def set_breaker_state(state: str, breaker: str = "model") -> None:
     """Record the breaker's state by name (closed / half_open / open); unknown names count as open."""
     BREAKER_STATE.labels(breaker=breaker).set(BREAKER_VALUES.get(state.lower(), 2))
+
+
+def set_sidecar_state(state: str) -> None:
+    """Record a local model server state change (see models.sidecar's states)."""
+    SIDECAR_STATE.set({"ready": 1, "gave_up": -1}.get(state, 0))
+    SIDECAR_EVENTS.labels(state).inc()
 
 
 def observe_tool(result: Any, seconds: float) -> None:
