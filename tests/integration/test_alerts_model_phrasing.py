@@ -9,22 +9,17 @@ import pytest
 from sqlalchemy import Engine
 
 from alerts.phrasing import LABEL
-from models.sidecar import SidecarError, find_gguf, llama_server_available
 from sentient.alerts_wiring import with_model
 from sentient.settings import Settings
 from tests.integration.alerts_helpers import config, evaluate, outbox
+from tests.llamautil import local_gguf
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the model, not the database, is under test
 def test_worker_wiring_words_alerts_with_the_model_or_the_template(
     seeded_engine: Engine, tmp_path: Path
 ) -> None:
-    if not llama_server_available():
-        pytest.skip("llama-cpp-python[server] is not installed")
-    try:
-        find_gguf()
-    except SidecarError as exc:
-        pytest.skip(str(exc))
+    local_gguf()
     settings = Settings(data_dir=tmp_path, llm_base_url=None, alert_phrase_budget_s=20, llm_timeout_s=15)
     with with_model(config(), settings) as cfg:
         assert cfg.phraser is not None

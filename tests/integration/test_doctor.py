@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from models.sidecar import llama_server_available
 from sentient import doctor_checks as c
 from sentient.settings import Settings
+from tests.llamautil import local_gguf
 from tests.redisutil import REDIS_TEST_URL, live_redis
 
 
@@ -77,8 +77,7 @@ def test_smtp_check_connects_and_twilio_check_lists_what_is_missing(tmp_path: Pa
 
 
 def test_build_check_reads_the_recipe_and_the_cpu(tmp_path: Path) -> None:
-    if not llama_server_available():
-        pytest.skip("llama-cpp-python is not installed")
+    local_gguf()
     row = c.build_check(settings_for(tmp_path))
     assert row.status == c.OK, row  # installed by scripts/install-llama.sh (make install, CI)
     no_avx2 = tmp_path / "cpuinfo"

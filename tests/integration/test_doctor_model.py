@@ -13,7 +13,7 @@ from models.sidecar import Sidecar
 from sentient import doctor_checks as c
 from sentient.doctor_model import REBUILD, probe_model
 from sentient.settings import Settings
-from tests.integration.test_llm_sidecar import _gguf
+from tests.llamautil import local_gguf as _gguf
 
 
 def settings_for(tmp_path: Path, **kw: object) -> Settings:

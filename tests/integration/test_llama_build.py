@@ -12,16 +12,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.llamautil import local_gguf
 
 # AMX tile instructions, and any use of the 512-bit zmm registers (AVX-512).
 FORBIDDEN = re.compile(r"\b(tdpb\w+|tdpfp16ps|tileloadd\w*|ldtilecfg|sttilecfg|tilezero)\b|%zmm\d")
 
 
 def native_libraries() -> list[Path]:
+    local_gguf()  # skips without llama.cpp, fails under REQUIRE_LLAMA=1
     spec = importlib.util.find_spec("llama_cpp")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("llama-cpp-python is not installed")
+    assert spec is not None and spec.submodule_search_locations
     lib = Path(next(iter(spec.submodule_search_locations))) / "lib"
     found = sorted(p for p in lib.glob("*.so") if p.is_file())
     assert found, f"no shared libraries under {lib}"

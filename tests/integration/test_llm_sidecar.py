@@ -28,9 +28,10 @@ from channels.service import ChatService
 from models.breaker import BreakerConfig, BreakerState, CircuitBreaker, GuardedModel
 from models.openai_compat import OpenAICompatModel, Timeouts
 from models.port import Completion, StreamChunk
-from models.sidecar import MODEL_ALIAS, Sidecar, SidecarError, find_gguf, llama_server_available
+from models.sidecar import MODEL_ALIAS, Sidecar
 from sentient.app import create_app
 from sentient.settings import Settings
+from tests.llamautil import local_gguf
 from textkit.tokens import TokenCounter
 from warehouse.db import make_session_factory
 from warehouse.schema import AiChat
@@ -40,12 +41,7 @@ MODEL_DOWN = {"breaker_open", "model_timeout", "model_unavailable"}
 
 
 def _gguf() -> Path:
-    if not llama_server_available():
-        pytest.skip("llama-cpp-python[server] is not installed (pip install -e .)")
-    try:
-        return find_gguf()
-    except SidecarError as exc:
-        pytest.skip(str(exc))
+    return local_gguf()
 
 
 def _start(tmp: Path) -> Sidecar:

@@ -8,18 +8,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from models.sidecar import Sidecar, SidecarError, find_gguf, free_port, llama_server_available
+from models.sidecar import Sidecar, free_port
+from tests.llamautil import local_gguf
 
 
 def test_our_port_and_api_key_do_not_reach_the_model_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not llama_server_available():
-        pytest.skip("llama-cpp-python[server] is not installed")
-    try:
-        gguf = find_gguf()
-    except SidecarError as exc:
-        pytest.skip(str(exc))
+    gguf = local_gguf()
     app_port = free_port()
     monkeypatch.setenv("PORT", str(app_port))
     monkeypatch.setenv("HOST", "0.0.0.0")
