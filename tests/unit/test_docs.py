@@ -21,10 +21,6 @@ CONFIGURATION = DOCS / "configuration.md"
 CLI = DOCS / "cli.md"
 INDEX = DOCS / "README.md"
 README_MAX_LINES = 250
-# Written by another hand in the same issue and documented ahead of it; once they land they are checked
-# like everything else (a link to an existing file has its anchors checked, a command must exist).
-PENDING_FILES = {DOCS / "local-model.md"}
-PENDING_COMMANDS = {"sentient doctor"}
 
 FENCE = re.compile(r"^\s*(```|~~~)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -136,7 +132,7 @@ def test_every_cli_command_is_documented_in_cli_md() -> None:
 
 
 def test_cli_md_documents_no_command_that_does_not_exist() -> None:
-    real = set(cli_commands()) | PENDING_COMMANDS
+    real = set(cli_commands())
     headed = [
         match.group(2).strip("`")
         for _, line in prose_lines(CLI)
@@ -156,8 +152,7 @@ def test_relative_links_and_anchors_resolve(page: Path) -> None:
         dest = (page.parent / file_part).resolve() if file_part else page
         where = f"{page.relative_to(ROOT)}:{number}: {target}"
         if not dest.exists():
-            if dest not in PENDING_FILES:
-                broken.append(f"{where} (no such file)")
+            broken.append(f"{where} (no such file)")
             continue
         if anchor and dest.suffix == ".md" and anchor not in anchors(dest):
             broken.append(f"{where} (no such heading)")
@@ -168,7 +163,7 @@ def test_index_links_every_page() -> None:
     linked = {
         (INDEX.parent / t.partition("#")[0]).resolve() for _, t in links(INDEX) if not EXTERNAL.match(t)
     }
-    pages = {p.resolve() for p in DOCS.glob("*.md") if p != INDEX} | PENDING_FILES
+    pages = {p.resolve() for p in DOCS.glob("*.md") if p != INDEX}
     assert not sorted(str(p.relative_to(ROOT)) for p in pages - linked)
 
 
