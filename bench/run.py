@@ -15,6 +15,7 @@ from bench import agent_latency, seed_scale
 from bench.alerts import alerts_section
 from bench.dashboard import dashboard_section
 from bench.guardrails import guardrails_section
+from bench.http_load import load_section
 from bench.llama_build import llama_section
 from bench.llm import llm_section
 from bench.retrieval import retrieval_section
@@ -50,6 +51,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "llm": llm_section,  # local model TTFT, tokens/s, grounding pass share, sandwich tokens (bench/llm.py)
     "webhook": webhook_section,  # signed WhatsApp webhook vs bare FastAPI, e2e reply (bench/webhook.py)
     "alerts": alerts_section,  # 10,000 alert messages via the outbox, 1 vs 2 workers vs raw (bench/alerts.py)
+    "load": load_section,  # hey: /api/chat vs /healthz throughput, 16 connections (bench/http_load.py)
 }
 
 
