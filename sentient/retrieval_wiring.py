@@ -54,5 +54,7 @@ class RetrievalHub:
         """The hybrid search service of a collection."""
         name = collection or self.settings.manuals_collection
         if name not in self._services:
-            self._services[name] = TimedRetrievalService(self.store(name), reranker=self.reranker)
+            self._services[name] = TimedRetrievalService(
+                self.store(name), reranker=self.reranker, refresh_s=self.settings.retrieval_refresh_s
+            )
         return self._services[name]

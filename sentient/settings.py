@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     manuals_dir: Path = Path("manuals")  # what `make run` ingests
     manuals_collection: str = "manuals"
+    # How often a replica checks whether another process changed the manuals (then rebuilds its BM25 side).
+    retrieval_refresh_s: float = Field(default=30.0, ge=0)
     embed_device: str | None = None  # cuda / cpu; default: cuda when available
     rerank_model_path: Path | None = None  # a local cross-encoder switches the rerank stage on
     llm_base_url: str | None = None
