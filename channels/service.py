@@ -14,7 +14,7 @@ from agent.core import Agent, Reply, clean_message
 from agent.llm import LlmAgent, TurnEvent, final_reply
 from channels.identity import load_caller
 from channels.screening import clean_reply, screen
-from sentient.observability.metrics import CHAT_TURNS
+from telemetry.metrics import CHAT_TURNS
 from textkit.tokens import TokenCounter
 from tools.registry import Caller
 

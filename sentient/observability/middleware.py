@@ -9,7 +9,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentient.observability.logs import REQUEST_ID
-from sentient.observability.metrics import HTTP_REQUEST_SECONDS
+from telemetry.metrics import HTTP_REQUEST_SECONDS
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from sentient.observability.metrics import render, set_breaker_state
+from telemetry.metrics import render, set_breaker_state
 
 router = APIRouter(tags=["observability"])
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -20,16 +18,8 @@ from sentient.auth.wiring import get_auth
 from sentient.deps import get_state
 from sentient.state import AppState
 from sentient.web.errors import WebError
-from textkit import format as fmt
+from sentient.web.templating import templates
 from warehouse.schema import AdmMenu, AdmRole, AdmRoleMenu
-
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-templates.env.filters.update(
-    money=lambda v, lang="en": "-" if v is None else fmt.money(v, lang),
-    pct=lambda v, lang="en": fmt.pct(v, lang),
-    qty=lambda v, lang="en": "-" if v is None else fmt.qty(v, lang),
-    day=lambda v, lang="en": "-" if v is None else fmt.day(v, lang),
-)
 
 # Menu paths that have a page here; other adm_menu entries (work orders, admin) are not shown yet.
 PAGES = {"/", "/sales-orders", "/purchase-orders", "/machines", "/inventory", "/finance", "/alerts", "/chat"}
