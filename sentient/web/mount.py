@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from sentient.auth.routes import router as auth_router
+from sentient.api.auth import router as auth_router
 from sentient.middleware import install_middleware
 from sentient.observability.routes import router as metrics_router
 from sentient.settings import Settings
