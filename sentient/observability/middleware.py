@@ -14,12 +14,6 @@ from telemetry.metrics import HTTP_REQUEST_SECONDS
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
-def request_id_of(scope: Scope) -> str:
-    """The request id for this request (set by RequestObservability), or a new one outside it."""
-    rid = scope.get("state", {}).get("request_id")
-    return str(rid) if rid else uuid.uuid4().hex
-
-
 class RequestObservability:
     """Accepts a well-formed X-Request-ID (else makes one), echoes it, and times the request by route."""
 
