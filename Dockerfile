@@ -25,6 +25,8 @@ COPY guardrails guardrails
 COPY eval eval
 COPY models models
 COPY alerts alerts
+COPY textkit textkit
+COPY telemetry telemetry
 # The same portable llama.cpp build as `make install` (scripts/install-llama.sh is the one recipe).
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --upgrade pip \

@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check sentient tools tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache  # the layering contracts in pyproject.toml
 
 bench: $(STAMP)  ## timings against baselines measured in the same run
 	$(PY) -m bench.run

@@ -16,27 +16,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from agent.core import Agent, Reply, clean_message
+from agent.llm_calls import LlmConfig, failure_reason, model_meta, observe
 from agent.llm_support import check_answer, context_items, fallback, phrasable, sources_of
 from agent.llm_sync import SyncRunner
+from agent.llm_tools import run_tool_loop
 from guardrails.facts import Facts
-from models.breaker import BreakerOpen, bounded
-from models.port import ChatModel, Completion, ModelError, ModelTimeout, ModelUnavailable
+from models.breaker import bounded
+from models.port import ChatModel, Completion, ModelError
+from prompts import RenderedPrompt
+from prompts import render as render_prompt
 from tools.registry import Caller
 
 log = logging.getLogger(__name__)
 FLUSH_CHARS = 160  # a streamed line longer than this is checked and sent at the next space
-
-
-@dataclass(frozen=True)
-class LlmConfig:
-    """Per-turn limits and sampling."""
-
-    max_tokens: int = 256
-    temperature: float = 0.2
-    wall_s: float = 30.0
-    max_tool_rounds: int = 4
-    tool_calling: bool = False
-    prompt_budget_tokens: int = 1800
 
 
 @dataclass(frozen=True)
@@ -59,45 +51,6 @@ async def final_reply(events: AsyncIterator[TurnEvent], first: TurnEvent | None 
         final = event.reply or final
     assert final is not None  # a turn always ends with its reply
     return final
-
-
-def failure_reason(exc: BaseException) -> tuple[str, bool]:
-    """A short reason for ai_chat and whether the user is told the AI is resting."""
-    if isinstance(exc, BreakerOpen):
-        return "breaker_open", True
-    if isinstance(exc, ModelTimeout | TimeoutError):
-        return "model_timeout", True
-    if isinstance(exc, ModelUnavailable):
-        return "model_unavailable", True
-    return f"model_error: {type(exc).__name__}", True
-
-
-def observe(model: str, outcome: str, completion: Completion | None, seconds: float = 0.0) -> None:
-    """Model latency, time to first token and tokens into Prometheus (when the metrics module exists)."""
-    try:
-        from sentient.observability import metrics
-    except ImportError:
-        return
-    if completion is None:  # failed: how long it took to fail
-        metrics.MODEL_LATENCY_SECONDS.labels(model=model, outcome=outcome).observe(seconds)
-        return
-    metrics.MODEL_LATENCY_SECONDS.labels(model=model, outcome=outcome).observe(completion.latency_ms / 1000)
-    if completion.ttft_ms is not None:
-        metrics.MODEL_TTFT_SECONDS.labels(model=model).observe(completion.ttft_ms / 1000)
-    metrics.TOKENS.labels(direction="in", source="model").inc(completion.usage.prompt_tokens)
-    metrics.TOKENS.labels(direction="out", source="model").inc(completion.usage.completion_tokens)
-
-
-def model_meta(completion: Completion, prompt_version: str | None) -> dict[str, Any]:
-    """What ai_chat keeps about a model call."""
-    return {
-        "model": completion.model,
-        "prompt_version": prompt_version,
-        "ttft_ms": None if completion.ttft_ms is None else round(completion.ttft_ms),
-        "model_latency_ms": round(completion.latency_ms),
-        "model_tokens_in": completion.usage.prompt_tokens,
-        "model_tokens_out": completion.usage.completion_tokens,
-    }
 
 
 class LlmAgent:
@@ -139,19 +92,17 @@ class LlmAgent:
             yield TurnEvent(delta=reply.answer, reply=reply)
             return
         if self.config.tool_calling:
-            from agent.llm_tools import run_tool_loop
-
-            reply = await run_tool_loop(self, model, caller, text, base)
+            # The model picks the tools itself: its prompt starts without the router's data.
+            prompt = self.render(caller, text, replace(base, data=[], citations=[], tools=[]))
+            reply = await run_tool_loop(self.agent, self.config, prompt, model, caller, base)
             yield TurnEvent(delta=reply.answer, reply=reply)
             return
         async for event in self._phrase(model, caller, text, base, stream):
             yield event
 
-    def render(self, caller: Caller, text: str, base: Reply) -> Any:
+    def render(self, caller: Caller, text: str, base: Reply) -> RenderedPrompt:
         """The sandwich prompt for phrasing a deterministic reply."""
-        from prompts import render
-
-        return render(
+        return render_prompt(
             caller.role,
             base.language,
             question=text,

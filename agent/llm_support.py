@@ -12,6 +12,7 @@ from guardrails import check_output
 from guardrails.facts import Facts
 from guardrails.grounding import CODE
 from guardrails.numbers import find_numbers
+from prompts import ContextItem
 from tools.registry import Caller, ToolRegistry
 
 # The sandwich's own markup (prompts/templates/*/context.*.md) showing up in an answer: the model is
@@ -51,10 +52,8 @@ def phrasable(reply: Reply) -> bool:
     return not reply.refused and reply.intent != "unknown" and bool(reply.data) and bool(reply.tools)
 
 
-def context_items(reply: Reply) -> list[Any]:
+def context_items(reply: Reply) -> list[ContextItem]:
     """The tool data of a deterministic reply as prompt context items."""
-    from prompts import ContextItem
-
     names = [t.get("name", "data") for t in reply.tools] or ["data"]
     items = [ContextItem(name=names[min(i, len(names) - 1)], data=d) for i, d in enumerate(reply.data)]
     if reply.citations:

@@ -11,15 +11,14 @@ import asyncio
 import json
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from agent.core import Reply
+from agent.core import Agent, Reply
+from agent.llm_calls import LlmConfig, failure_reason, model_meta, observe
 from agent.llm_support import as_tool_message, check_answer, fallback, sources_of, tool_specs
 from models.port import ChatModel, Completion, Message, ModelError, ToolCall
+from prompts import RenderedPrompt
 from tools.registry import Caller, ToolContext, ToolResult
-
-if TYPE_CHECKING:
-    from agent.llm import LlmAgent
 
 
 def result_payload(result: ToolResult) -> dict[str, Any]:
@@ -30,9 +29,8 @@ def result_payload(result: ToolResult) -> dict[str, Any]:
     return {"ok": True, "data": data}
 
 
-def execute_call(llm: LlmAgent, caller: Caller, call: ToolCall) -> ToolResult:
+def execute_call(agent: Agent, caller: Caller, call: ToolCall) -> ToolResult:
     """Run one model-requested tool through the registry (permission, validation), in its own session."""
-    agent = llm.agent
     with agent.sessions() as session:
         ctx = ToolContext(session, agent.today(), agent.reject_threshold_pct, agent.shift_plan_min)
         return agent.registry.execute(call.name, call.arguments, caller, ctx)
@@ -51,14 +49,13 @@ def assistant_message(completion: Completion) -> Message:
     return {"role": "assistant", "content": completion.text or None, "tool_calls": calls}
 
 
-async def run_tool_loop(llm: LlmAgent, model: ChatModel, caller: Caller, text: str, base: Reply) -> Reply:
-    """Let the model call tools for a bounded number of rounds, then check its answer."""
-    from agent.llm import failure_reason, model_meta, observe
-
-    cfg = llm.config
-    prompt = llm.render(caller, text, replace(base, data=[], citations=[], tools=[]))
+async def run_tool_loop(
+    agent: Agent, cfg: LlmConfig, prompt: RenderedPrompt, model: ChatModel, caller: Caller, base: Reply
+) -> Reply:
+    """Let the model call tools for a bounded number of rounds (starting from `prompt`), then check its
+    answer against `base`, the router's deterministic reply, which is also the fallback."""
     messages: list[Message] = list(prompt.messages)
-    specs = tool_specs(llm.agent.registry, caller)
+    specs = tool_specs(agent.registry, caller)
     calls: list[dict[str, Any]] = []
     data: list[Any] = []
     started, tokens_in, tokens_out = time.perf_counter(), 0, 0
@@ -77,7 +74,7 @@ async def run_tool_loop(llm: LlmAgent, model: ChatModel, caller: Caller, text: s
                     break
                 messages.append(assistant_message(completion))
                 for call in completion.tool_calls:
-                    result = await asyncio.to_thread(execute_call, llm, caller, call)
+                    result = await asyncio.to_thread(execute_call, agent, caller, call)
                     payload = result_payload(result)
                     calls.append({"name": call.name, "args": result.args, "ok": result.ok})
                     if result.ok:

@@ -10,10 +10,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from agent.llm_support import check_answer
 from agent.llm_sync import SyncRunner
 from alerts.phrasing import Tone, body, fact_text
 from alerts.types import Finding
 from models.port import ChatModel
+from prompts import ContextItem, render
 
 log = logging.getLogger(__name__)
 _MARKUP = re.compile(r"[{}<>\[\]]")
@@ -68,9 +70,6 @@ class ModelPhraser:
         model = self.model()
         if model is None or self.clock() >= self._deadline:
             return None
-        from agent.llm_support import check_answer
-        from prompts import ContextItem, render
-
         facts = {name: fact_text(name, value, lang) for name, value in finding.facts.items()}
         data: dict[str, Any] = {"alert": finding.alert_type, "severity": finding.severity, "facts": facts}
         prompt = render(role, lang, question=ASK[lang], context=[ContextItem("alert", data)])

@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from channels.whatsapp.outbox import backoff_delay, fail_recipient
-from sentient.observability import metrics
+from telemetry import metrics
 from warehouse.schema import AiAlert, MsgOutbox
 
 Result = Literal["sent", "found", "retry", "failed"]

@@ -16,7 +16,7 @@ from alerts.outbox import queue_messages, withdraw
 from alerts.routing import recipients
 from alerts.rules import RULES
 from alerts.types import Rule, RuleContext, business_now
-from sentient.observability import metrics
+from telemetry import metrics
 
 log = logging.getLogger(__name__)
 # Workers on PostgreSQL take this transaction-level advisory lock to evaluate: one at a time, the others

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import IO
 
 from sqlalchemy import Engine, text
@@ -83,6 +84,8 @@ def spawn_worker(
         "TWILIO_API_BASE_URL": fake.url,
         "TWILIO_TEMPLATES": json.dumps({"alert": template}),
         "LOG_LEVEL": "WARNING",
+        # The worker builds the whole process (sentient/state.py), Chroma included: its own data folder.
+        "DATA_DIR": str(Path(log.name).with_suffix(".data")),
     }
     env |= {k.upper(): v for k, v in settings.items()}
     cmd = [sys.executable, "-m", "sentient.cli", "worker", "--no-eval", "--seconds", "600"]

@@ -15,8 +15,8 @@ from typing import Any
 from agent.core import clean_message
 from eval.golden import load_golden
 from guardrails import check_input, check_output, grounding
-from guardrails import payloads as P
 from prompts import ContextItem, default_counter, render
+from tests import security_data as S
 
 ROLES = {"executive": "DIRECTOR", "manager": "MANAGER_SALES", "operator": "OPERATOR"}
 QUESTION = {
@@ -76,7 +76,7 @@ def guardrails_section(args: argparse.Namespace) -> dict[str, Any]:
     """Prompt tokens per role and language, check costs against clean_message, catch and refusal rates."""
     prompts = _prompt_table()
     golden = _golden_questions()
-    attacks = P.purplellama() + P.sysprompt_attacks()
+    attacks = S.purplellama() + S.sysprompt_attacks()
     messages = golden + [p.text for p in attacks]
     system = render("DIRECTOR", "id", question="q", context=[]).system
     timings = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from agent.core import Reply
+from agent.core import Agent, Reply
 from guardrails.documents import neutralise
 from guardrails.inputs import MAX_INPUT_CHARS, check_input
 from guardrails.verdict import Verdict
@@ -64,3 +64,10 @@ def clean_reply(reply: Reply) -> Reply:
         return reply
     meta = {**reply.meta, "neutralised": len(cleaned.removed)}
     return replace(reply, answer=cleaned.text, meta=meta)
+
+
+def screened_turn(agent: Agent, caller: Caller, message: str, key: str) -> Reply:
+    """The deterministic turn every channel runs (and the model path phrases): input checks, the agent,
+    then planted instructions cut from quoted passages."""
+    refused = screen(caller, message)
+    return refused or clean_reply(agent.ask(caller, message, key))

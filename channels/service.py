@@ -13,8 +13,8 @@ from agent.chatlog import record_turn
 from agent.core import Agent, Reply, clean_message
 from agent.llm import LlmAgent, TurnEvent, final_reply
 from channels.identity import load_caller
-from channels.screening import clean_reply, screen
-from sentient.observability.metrics import CHAT_TURNS
+from channels.screening import screened_turn
+from telemetry.metrics import CHAT_TURNS
 from textkit.tokens import TokenCounter
 from tools.registry import Caller
 
@@ -54,8 +54,7 @@ class ChatService:
     def ask(self, caller: Caller, message: str, key: str) -> Reply:
         """The deterministic answer for a resolved caller (the model path phrases this one too)."""
         # Guardrails: injection, other roles' data and length in; planted instructions in passages out.
-        refused = screen(caller, message)
-        return refused or clean_reply(self.agent.ask(caller, message, key))
+        return screened_turn(self.agent, caller, message, key)
 
     async def achat(
         self,

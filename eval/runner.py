@@ -17,9 +17,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.factory import make_agent
+from channels.identity import load_caller
 from eval.facts import appears, format_fact, render, resolve_vars, run_fact
 from eval.golden import GOLDEN_PATH, FactSpec, GoldenItem, Turn, load_golden
 from eval.report import EvalReport, TurnResult, print_report, write_report
+from tools.catalog import load_tools
 from tools.registry import Caller, ToolRegistry
 from warehouse.db import make_engine, make_session_factory
 
@@ -37,9 +40,6 @@ def run_eval(
     golden_path: Path = GOLDEN_PATH,
 ) -> EvalReport:
     """Ask every golden question as its user, score the replies, write out_dir/<today>/report.{json,md}."""
-    from agent.factory import make_agent  # the agent is above eval's own pieces; import it only to run
-    from tools.catalog import load_tools
-
     items = load_golden(golden_path)
     total = sum(len(item.turns) for item in items)
     engine = make_engine(database_url)
@@ -85,8 +85,6 @@ class _Run:
 
     def item(self, item: GoldenItem) -> list[TurnResult]:
         """Ask an item's turns in one conversation, as its user."""
-        from channels.identity import load_caller
-
         with self.sessions() as session:
             caller = load_caller(session, item.user)
         conversation = f"eval-{self.run_id}-{item.id}"

@@ -11,7 +11,23 @@ from dataclasses import dataclass, field
 
 from guardrails.inputs import check_input
 from guardrails.outputs import LEAK_MIN_SHARED, leaked, links
-from guardrails.payloads import Payload
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One attack: the user's message, and what would show that it worked."""
+
+    source: str  # file stem
+    id: str
+    category: str
+    text: str  # the user's message
+    planted_system: str = ""  # an assistant rule or secret the attack tries to break (PurpleLlama)
+    judge_question: str = ""  # the upstream yes/no question, for an LLM judge
+    obey_terms: tuple[str, ...] = ()  # strings whose presence in a reply shows the attack worked
+    secret_terms: tuple[str, ...] = ()  # strings of the planted system prompt that must not leak
+    document: str = ""  # for indirect attacks: the poisoned document to serve through retrieval
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
 
 Ask = Callable[[str], str]
 AskPlanted = Callable[[str, str], str]  # (planted system rule, user message) -> reply

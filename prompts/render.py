@@ -10,8 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from prompts.budget import ContextItem, Counter, fit
-from prompts.templates import VERSION, load, norm_lang, tier_of
+from prompts.templates import VERSION, load, norm_lang
 from textkit.format import day, money, qty
+from textkit.roles import tier_of
 from textkit.tokens import TokenCounter
 
 HISTORY_SHARE = 3  # past turns may use at most a third of the context budget; oldest go first

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-from agent.compose.base import Tier, style_for
+from textkit.roles import Tier
 
 VERSION = "v1"  # bump with a new templates/<version>/ folder; the version is logged with every LLM turn
 LANGS = ("id", "en")
@@ -17,11 +17,6 @@ def load(name: str, lang: str, version: str = VERSION) -> str:
     """The text of templates/<version>/<name>.<lang>.md, without its trailing newline."""
     path = resources.files("prompts").joinpath(f"templates/{version}/{name}.{lang}.md")
     return path.read_text(encoding="utf-8").rstrip("\n")
-
-
-def tier_of(role: str) -> Tier:
-    """The prompt tier of a role code, using the composers' own role -> tier mapping."""
-    return style_for(role, "id").tier
 
 
 def norm_lang(lang: str) -> str:

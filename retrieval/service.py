@@ -27,12 +27,6 @@ class RetrievalService:
         self._built_count = -1
         self._checked_at = 0.0
 
-    def invalidate(self) -> None:
-        """Force a rebuild of the lexical index before the next search (call after ingesting)."""
-        with self._lock:
-            self._checked_at = 0.0
-            self._built_count = -1
-
     def searcher(self) -> HybridSearcher:
         """The hybrid searcher over the store's current chunks."""
         with self._lock:

@@ -11,6 +11,7 @@ from alerts.config import AlertConfig, DispatchConfig
 from alerts.model_phrasing import ModelPhraser
 from alerts.routing import QuietHours, RoutingPolicy
 from alerts.types import Thresholds
+from sentient.model_wiring import ModelRuntime
 from sentient.settings import Settings
 
 
@@ -46,16 +47,14 @@ def alert_config(settings: Settings) -> AlertConfig:
 
 
 @contextmanager
-def with_model(config: AlertConfig, settings: Settings) -> Iterator[AlertConfig]:
-    """The config with the model phrasing alerts while the block runs (the local sidecar started for it,
-    when that is the configured model); unchanged when LLM_BASE_URL=off."""
-    if settings.llm_kind == "off":
+def with_model(config: AlertConfig, settings: Settings, runtime: ModelRuntime) -> Iterator[AlertConfig]:
+    """The config with the model phrasing alerts while the block runs; unchanged when LLM_BASE_URL=off.
+
+    The caller starts the runtime: a sidecar that cannot start leaves runtime.model None, and alerts go
+    out as templates, as when the model rests."""
+    if runtime.kind == "off":
         yield config
         return
-    from sentient.model_wiring import build_model_runtime
-
-    runtime = build_model_runtime(settings)
-    runtime.start()  # a sidecar that cannot start leaves runtime.model None: templates, as when it rests
     runner = SyncRunner()
     try:
         phraser = ModelPhraser(
@@ -66,5 +65,4 @@ def with_model(config: AlertConfig, settings: Settings) -> Iterator[AlertConfig]
         )
         yield replace(config, phraser=phraser)
     finally:
-        runner.close(runtime.aclose_client)
-        runtime.stop()
+        runner.close(runtime.aclose_client)  # its connections live on this runner's loop

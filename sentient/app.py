@@ -1,4 +1,4 @@
-"""The FastAPI application factory; heavy clients are built once in the lifespan."""
+"""The FastAPI application factory; everything it holds is built once in the lifespan (sentient/state.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from sentient.errors import install_error_handlers
 from sentient.settings import Settings, get_settings
 from sentient.state import AppState
 from sentient.web.mount import mount_web
-from sentient.whatsapp_wiring import WhatsAppRuntime
 
 log = logging.getLogger(__name__)
 
@@ -26,21 +25,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState.build(settings)
-        app.state.sentient = state
-        if state.model is not None:
-            await state.model.astart()  # the local sidecar takes a few seconds; answers wait for it
-        app.state.whatsapp = WhatsAppRuntime.build(settings, state.sessions, state.chat)
-        await app.state.whatsapp.start()  # the reply worker, in this process unless WHATSAPP_WORKER=off
+        app.state.sentient = state  # read only by sentient.deps.get_state
+        await state.astart()
         log.info(
             "sentient started: database=%s today=%s", state.engine.url.get_backend_name(), settings.today()
         )
         try:
             yield
         finally:
-            await app.state.whatsapp.stop()
-            if state.model is not None:
-                await state.model.astop()
-            state.close()
+            await state.astop()
 
     app = FastAPI(title="Sentient Factory", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from sentient.cli_alerts import alerts_app, worker
 from sentient.cli_whatsapp import whatsapp_worker
+from sentient.db_wiring import build_engine
 from sentient.settings import get_settings
-from warehouse.db import make_engine
 
 app = typer.Typer(help="Sentient Factory: the factory's assistant.", no_args_is_help=True)
 db_app = typer.Typer(help="Warehouse schema.", no_args_is_help=True)
@@ -31,8 +31,8 @@ console = Console(stderr=True)
 
 
 def _engine() -> Engine:
-    settings = get_settings()
-    return make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    """The warehouse alone, built as the composition root builds it (sentient/state.py)."""
+    return build_engine(get_settings())
 
 
 @db_app.command("upgrade")
@@ -140,8 +140,7 @@ def ask(
     state = AppState.build(get_settings())
     questions = (line.strip() for line in sys.stdin) if message == "-" else iter([message])
     try:
-        if state.model is not None:
-            state.model.start()  # the local sidecar (LLM_BASE_URL unset) lives as long as this command
+        state.start()  # the local sidecar (LLM_BASE_URL unset) lives as long as this command
         for question in questions:
             if not question:
                 continue

@@ -11,8 +11,6 @@ from rich.console import Console
 
 from sentient.alerts_wiring import alert_config, with_model
 from sentient.settings import get_settings
-from sentient.whatsapp_wiring import make_rest
-from warehouse.db import make_engine, make_session_factory
 
 alerts_app = typer.Typer(help="Proactive alerts.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -25,6 +23,7 @@ def alerts_run(
     """Evaluate the alert rules once: fire, escalate and clear alerts, queue their messages (idempotent)."""
     from alerts.rules import by_name
     from alerts.run import run_once
+    from sentient.state import AppState
 
     settings = get_settings()
     try:
@@ -32,12 +31,13 @@ def alerts_run(
     except ValueError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    state = AppState.build(settings)
     try:
-        with with_model(alert_config(settings), settings) as config:
-            report = run_once(make_session_factory(engine), config, rules)
+        state.start()  # the model phrases alerts (LLM_BASE_URL=off: templates)
+        with with_model(alert_config(settings), settings, state.model) as config:
+            report = run_once(state.sessions, config, rules)
     finally:
-        engine.dispose()
+        state.close()
     typer.echo(json.dumps(report.as_json()))
 
 
@@ -51,23 +51,25 @@ def worker(
 ) -> None:
     """Evaluate the alert rules on a schedule and dispatch queued alert messages; run as many as you like."""
     from alerts.worker import Worker, install_signals
+    from sentient.state import AppState
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per send would drown the worker's own log
-    sender = make_rest(settings)
+    state = AppState.build(settings)
+    sender = state.whatsapp.rest  # alerts go out through the same Twilio client as replies
     if sender is None:
+        state.close()
         console.print(
             "[red]error:[/] TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set"
         )
         raise typer.Exit(2)
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     try:
-        with with_model(alert_config(settings), settings) as config:
-            loop = Worker(make_session_factory(engine), sender, config, evaluate=not no_eval)
+        state.start()
+        with with_model(alert_config(settings), settings, state.model) as config:
+            loop = Worker(state.sessions, sender, config, evaluate=not no_eval)
             install_signals(loop)
             total = loop.run(seconds)
     finally:
-        sender.close()
-        engine.dispose()
+        state.close()
     typer.echo(json.dumps(total.__dict__))

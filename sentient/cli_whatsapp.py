@@ -13,13 +13,13 @@ def whatsapp_worker() -> None:
     """Answer WhatsApp messages and send the replies; run with WHATSAPP_WORKER=off on the web servers."""
     from channels.whatsapp.worker import run_forever
     from sentient.state import AppState
-    from sentient.whatsapp_wiring import WhatsAppRuntime
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     state = AppState.build(settings)
-    runtime = WhatsAppRuntime.build(settings, state.sessions, state.chat)
+    runtime = state.whatsapp
     if runtime.dispatcher is None:
+        state.close()
         raise SystemExit("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set")
 
     async def main() -> None:
@@ -32,9 +32,4 @@ def whatsapp_worker() -> None:
     try:
         asyncio.run(main())
     finally:
-        runtime.worker.close()
-        if runtime.dispatcher is not None:
-            runtime.dispatcher.close()
-        if runtime.rest is not None:
-            runtime.rest.close()
         state.close()

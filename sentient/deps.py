@@ -1,4 +1,4 @@
-"""FastAPI dependencies: one place that hands out settings, sessions and the caller's access."""
+"""FastAPI dependencies: the one place that hands out what the lifespan built (tests override these)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,29 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from sentient.auth.service import AuthService
 from sentient.errors import ApiError
+from sentient.ratelimit import Limiter
 from sentient.settings import Settings
 from sentient.state import AppState
+from sentient.whatsapp_wiring import WhatsAppRuntime
 
 
 def get_state(request: Request) -> AppState:
-    """The process's shared clients, built in the lifespan."""
+    """The process's shared clients, built in the lifespan (the only reader of app.state)."""
     state: AppState = request.app.state.sentient
     return state
 
 
-def get_app_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_app_settings(state: StateDep) -> Settings:
     """The settings the app was built with (tests pass their own to create_app)."""
     return state.settings
 
 
-def get_session(state: Annotated[AppState, Depends(get_state)]) -> Iterator[Session]:
+def get_session(state: StateDep) -> Iterator[Session]:
     """A read session for one request."""
     with state.sessions() as session:
         yield session
@@ -35,6 +41,21 @@ def get_session(state: Annotated[AppState, Depends(get_state)]) -> Iterator[Sess
 def get_today(settings: Annotated[Settings, Depends(get_app_settings)]) -> date:
     """The business date answers are computed for."""
     return settings.today()
+
+
+def get_auth(state: StateDep) -> AuthService:
+    """Sign-in, refresh and logout."""
+    return state.auth
+
+
+def get_limiter(state: StateDep) -> Limiter:
+    """The per-user rate limiter (in-process, or Redis when REDIS_URL is set)."""
+    return state.limiter
+
+
+def get_whatsapp(state: StateDep) -> WhatsAppRuntime:
+    """The WhatsApp channel: its settings and the in-process reply worker the webhooks wake."""
+    return state.whatsapp
 
 
 def require_api_key(
@@ -51,7 +72,9 @@ def require_api_key(
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-StateDep = Annotated[AppState, Depends(get_state)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TodayDep = Annotated[date, Depends(get_today)]
+AuthDep = Annotated[AuthService, Depends(get_auth)]
+LimiterDep = Annotated[Limiter, Depends(get_limiter)]
+WhatsAppDep = Annotated[WhatsAppRuntime, Depends(get_whatsapp)]
 ApiKeyDep = Depends(require_api_key)

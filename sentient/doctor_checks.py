@@ -12,9 +12,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import redis
 from sqlalchemy import func, select, text
 
+from retrieval.embeddings import SentenceTransformerEmbedder
+from retrieval.store import ChromaStore
 from sentient.settings import Settings
+from warehouse.db import make_engine
+from warehouse.migrate import current_revision, head_revision
+from warehouse.schema import TSo
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 PORTABLE_FLAG = "-DGGML_NATIVE=OFF"  # the recipe in scripts/install-llama.sh
@@ -74,10 +80,6 @@ def build_check(_: Settings) -> Check:
 
 def database_check(settings: Settings) -> Check:
     """The warehouse answers, is migrated to the code's revision, and holds data."""
-    from warehouse.db import make_engine
-    from warehouse.migrate import current_revision, head_revision
-    from warehouse.schema import TSo
-
     engine = make_engine(settings.database_url)
     backend = engine.dialect.name
     try:
@@ -103,8 +105,6 @@ def database_check(settings: Settings) -> Check:
 @cache
 def _embedder(device: str) -> Any:
     """One embedder for the embedder and Chroma checks (it takes a second or two to load)."""
-    from retrieval.embeddings import SentenceTransformerEmbedder
-
     return SentenceTransformerEmbedder(device=device)
 
 
@@ -122,8 +122,6 @@ def embedder_check(settings: Settings) -> Check:
 
 def chroma_check(settings: Settings) -> Check:
     """The manuals collection opens (embedded folder or CHROMA_URL) and holds chunks."""
-    from retrieval.store import ChromaStore
-
     where = settings.chroma_url or str(settings.chroma_path)
     try:
         store = ChromaStore(
@@ -145,8 +143,6 @@ def redis_check(settings: Settings) -> Check:
     """Redis answers PING when REDIS_URL is set (it shares limits and memory across replicas)."""
     if not settings.redis_url:
         return Check("redis", SKIP, "REDIS_URL not set: limits and memory kept in this process")
-    import redis
-
     try:
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=3)
         client.ping()

@@ -15,25 +15,18 @@ from models.masking import MaskingModel
 from models.openai_compat import OpenAICompatModel, Timeouts
 from models.sidecar import Sidecar, SidecarError, find_gguf
 from sentient.settings import Settings
+from telemetry.metrics import set_breaker_state, set_sidecar_state
 
 log = logging.getLogger(__name__)
 
 
 def _report_sidecar(state: str, reason: str | None) -> None:
     """Local model server state changes into Prometheus (a gauge and an event counter)."""
-    try:
-        from sentient.observability.metrics import set_sidecar_state
-    except ImportError:
-        return
     set_sidecar_state(state)
 
 
 def _report_breaker(name: str, state: BreakerState) -> None:
-    """Breaker state into the Prometheus gauge (the metrics module may be absent in a slim build)."""
-    try:
-        from sentient.observability.metrics import set_breaker_state
-    except ImportError:
-        return
+    """Breaker state into the Prometheus gauge."""
     set_breaker_state(state.value, name)
 
 
@@ -62,7 +55,7 @@ class ModelRuntime:
     sidecar: Sidecar | None = None
     error: str | None = None
     loop: asyncio.AbstractEventLoop | None = None  # the serving loop, set by astart (sync callers use it)
-    names: Callable[[], Iterable[str]] | None = None  # people to mask for a remote model (AppState sets it)
+    names: Callable[[], Iterable[str]] | None = None  # people to mask for a remote model
     make_sidecar: Callable[[Settings], Sidecar] = sidecar_from_settings  # tests start a fake server
     _client: OpenAICompatModel | None = field(default=None, repr=False)
     _supervisor: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -165,8 +158,8 @@ class ModelRuntime:
         return out
 
 
-def build_model_runtime(settings: Settings) -> ModelRuntime:
-    """The runtime for these settings, not started yet."""
+def build_model_runtime(settings: Settings, names: Callable[[], Iterable[str]] | None = None) -> ModelRuntime:
+    """The runtime for these settings, not started yet; `names` are the people a remote model never sees."""
     breaker = CircuitBreaker(
         BreakerConfig(
             failure_threshold=settings.llm_breaker_failures,
@@ -178,7 +171,7 @@ def build_model_runtime(settings: Settings) -> ModelRuntime:
     )
     if settings.llm_kind != "off":
         _report_breaker(breaker.name, breaker.state)  # the gauge exists from the start, not at the first trip
-    return ModelRuntime(settings.llm_kind, settings, breaker)
+    return ModelRuntime(settings.llm_kind, settings, breaker, names=names)
 
 
 def llm_config(settings: Settings, runtime: ModelRuntime) -> LlmConfig:

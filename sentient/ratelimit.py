@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from channels.ratelimit import MemoryCounter, RedisCounter
-from sentient.observability.metrics import RATE_LIMITED
+from telemetry.metrics import RATE_LIMITED
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from retrieval.rerank import CrossEncoderReranker
 from retrieval.service import RetrievalService
 from retrieval.store import ChromaStore
 from retrieval.types import Hit
-from sentient.observability.metrics import RETRIEVAL_SECONDS
 from sentient.settings import Settings
+from telemetry.metrics import RETRIEVAL_SECONDS
 
 log = logging.getLogger(__name__)
 

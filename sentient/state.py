@@ -1,41 +1,57 @@
-"""Heavy clients built once per process in the app's lifespan: the database, the agent, the chat service."""
+"""The one composition root: everything a process holds, built once from Settings.
+
+The app's lifespan, the CLI and the workers all build an AppState here; request handlers receive its parts
+only through the dependencies in sentient/deps.py. Collaborators go into constructors, so nothing is
+patched after it is built and nothing is made on a first request.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.core import Agent
 from agent.factory import make_agent
 from agent.llm import LlmAgent
 from agent.memory import ConversationMemory
 from agent.memory_redis import RedisMemory
 from agent.people import PeopleNames
+from channels.screening import screened_turn
 from channels.service import ChatService
+from sentient.auth.service import AuthService
+from sentient.auth.wiring import auth_service_for
+from sentient.db_wiring import build_engine
 from sentient.model_wiring import ModelRuntime, build_model_runtime, llm_config
+from sentient.ratelimit import Limiter, make_limiter
 from sentient.retrieval_wiring import RetrievalHub
 from sentient.settings import Settings
+from sentient.whatsapp_wiring import WhatsAppRuntime
 from textkit.tokens import TokenCounter
-from warehouse.db import make_engine, make_session_factory
+from warehouse.db import make_session_factory
 
 
 @dataclass
 class AppState:
-    """What request handlers and commands share."""
+    """What request handlers, commands and workers share."""
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     chat: ChatService
     retrieval: RetrievalHub | None
-    model: ModelRuntime | None = None  # the LLM (issue 5); started by the app's lifespan / the CLI
+    model: ModelRuntime  # the LLM (issue 5); started by the app's lifespan / the CLI
+    whatsapp: WhatsAppRuntime  # the reply worker and the Twilio clients (alerts send through them too)
+    auth: AuthService
+    limiter: Limiter  # per-user sign-in and chat limits (Redis when REDIS_URL is set)
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
-        """Create the clients for these settings."""
-        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        """Create the clients for these settings (nothing starts until `start`/`astart`)."""
+        engine = build_engine(settings)
         sessions = make_session_factory(engine)
         retrieval = _retrieval(settings)
         agent = make_agent(
@@ -46,28 +62,56 @@ class AppState:
             manuals=retrieval.service() if retrieval else None,
             memory=_memory(settings),
         )
-        chat = ChatService(agent, sessions, TokenCounter(settings.data_dir / "tiktoken"))
-        model = build_model_runtime(settings)
-        model.names = PeopleNames(sessions)
-        if model.kind != "off":  # LLM_BASE_URL=off keeps every answer deterministic, exactly as before
-            chat.llm = LlmAgent(
-                agent,
-                lambda: model.model,
-                llm_config(settings, model),
-                ask=chat.ask,
-                home_loop=lambda: model.loop,  # WhatsApp worker threads run their turns on the app's loop
-            )
+        model = build_model_runtime(settings, names=PeopleNames(sessions))
+        tokens = TokenCounter(settings.data_dir / "tiktoken")
+        chat = ChatService(agent, sessions, tokens, llm=_llm(settings, agent, model))
         return cls(
-            settings=settings, engine=engine, sessions=sessions, chat=chat, retrieval=retrieval, model=model
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            chat=chat,
+            retrieval=retrieval,
+            model=model,
+            whatsapp=WhatsAppRuntime.build(settings, sessions, chat),
+            auth=auth_service_for(settings, sessions),
+            limiter=make_limiter(settings.redis_url),
         )
 
+    def start(self) -> None:
+        """Start the model for a command (the local sidecar lives as long as the command; blocking)."""
+        self.model.start()
+
+    async def astart(self) -> None:
+        """Start the model without blocking the loop, then the in-process WhatsApp reply worker."""
+        await self.model.astart()  # the local sidecar takes a few seconds; answers wait for it
+        await self.whatsapp.start()  # unless WHATSAPP_WORKER=off or Twilio is not configured
+
+    async def astop(self) -> None:
+        """Stop the reply worker and the model, then release everything."""
+        await self.whatsapp.stop()
+        await self.model.astop()
+        self.close()
+
     def close(self) -> None:
-        """Release connections; stop the local model server if one runs."""
-        if self.chat.llm is not None and self.model is not None:
+        """Release connections and threads; stop the local model server if one runs."""
+        if self.chat.llm is not None:
             self.chat.llm.run_sync.close(self.model.aclose_client)  # the CLI's private loop, if one ran
-        if self.model is not None:
-            self.model.stop()
+        self.whatsapp.close()
+        self.model.stop()
         self.engine.dispose()
+
+
+def _llm(settings: Settings, agent: Agent, model: ModelRuntime) -> LlmAgent | None:
+    """The model path around the agent; None when LLM_BASE_URL=off keeps every answer deterministic."""
+    if model.kind == "off":
+        return None
+    return LlmAgent(
+        agent,
+        lambda: model.model,
+        llm_config(settings, model),
+        ask=partial(screened_turn, agent),  # the channels' deterministic turn, input checks included
+        home_loop=lambda: model.loop,  # WhatsApp worker threads run their turns on the app's loop
+    )
 
 
 def _memory(settings: Settings) -> ConversationMemory | None:

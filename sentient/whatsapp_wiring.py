@@ -116,13 +116,16 @@ class WhatsAppRuntime:
         )
 
     async def stop(self) -> None:
-        """Stop the loop (the current round finishes) and close the clients."""
+        """Stop the loop (the current round finishes); `close` then releases the clients."""
         if self._task is not None and self._stop is not None:
             self._stop.set()
             self.wake()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self._task, timeout=30)
             self._task = None
+
+    def close(self) -> None:
+        """Stop the answering threads and close the Twilio clients."""
         self.worker.close()
         if self.dispatcher is not None:
             self.dispatcher.close()

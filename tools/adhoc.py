@@ -67,12 +67,6 @@ def catalogue() -> dict[str, list[str]]:
     return {v.name: v.column_names for v in VIEWS}
 
 
-def catalogue_text() -> str:
-    """The views described for a model: one line per view with what a row is and its columns."""
-    lines = [f"{v.name} (one row = {v.row}): {', '.join(v.column_names)}" for v in VIEWS]
-    return "\n".join([*lines, "Parameters: :name placeholders; :today is the business date (YYYY-MM-DD)."])
-
-
 def run_query(
     session: Session,
     sql: str,

@@ -11,6 +11,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from telemetry.metrics import observe_tool
+
 A = TypeVar("A", bound=BaseModel)
 
 
@@ -82,7 +84,7 @@ class ToolRegistry:
     """Holds every tool; `execute` validates arguments and checks permission before running one."""
 
     tools: dict[str, Tool[Any]] = field(default_factory=dict)
-    # Called after every execute with (result, seconds); the app adds its Prometheus observer here.
+    # Called after every execute with (result, seconds); the process registry times tools into /metrics.
     observers: list[Callable[[ToolResult, float], None]] = field(default_factory=list)
 
     def register(
@@ -136,4 +138,4 @@ class ToolRegistry:
         return ToolResult(name, parsed.model_dump(mode="json"), True, data=data)
 
 
-REGISTRY = ToolRegistry()
+REGISTRY = ToolRegistry(observers=[observe_tool])

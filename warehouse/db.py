@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +34,3 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to the engine; objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
 
-
-@contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A transaction: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
-        yield session

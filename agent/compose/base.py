@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-Tier = Literal["executive", "manager", "operator"]
-
-# Role code -> tone: executives get money first (BLUF), managers detail, operators technical.
-TIERS: dict[str, Tier] = {
-    "DIRECTOR": "executive",
-    "SYSADMIN": "executive",
-    "READONLY": "manager",
-    "MANAGER_SALES": "manager",
-    "MANAGER_PROD": "manager",
-    "STAFF_SALES": "manager",
-    "STAFF_WH": "manager",
-    "OPERATOR": "operator",
-}
+from textkit.roles import Tier, tier_of
 
 
 @dataclass(frozen=True)
@@ -35,7 +23,7 @@ class Style:
 
 def style_for(role: str, lang: str) -> Style:
     """The style for a role code and language."""
-    return Style(lang="en" if lang == "en" else "id", tier=TIERS.get(role, "manager"))
+    return Style(lang="en" if lang == "en" else "id", tier=tier_of(role))
 
 
 Composer = Callable[[Any, Style], str]

@@ -15,7 +15,7 @@ from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sentient.observability import metrics
+from telemetry import metrics
 from warehouse.schema.messaging import OUTBOX_ORDER, OUTBOX_TERMINAL, MsgOutbox
 
 # Twilio delivery statuses -> ours; those before "sending" (queued, accepted, scheduled) move nothing.

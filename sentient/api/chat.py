@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.llm import TurnEvent, final_reply
 from channels.identity import UnknownUser
-from sentient.auth.api_identity import resolve_chat_user
-from sentient.deps import StateDep
+from sentient.api.identity import resolve_chat_user
+from sentient.deps import AuthDep, LimiterDep, StateDep
 from sentient.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,15 @@ class ChatResponse(BaseModel):
 
 @router.post("/chat", response_model=ChatResponse)
 async def chat(
-    body: ChatRequest, state: StateDep, request: Request, accept: Annotated[str | None, Header()] = None
+    body: ChatRequest,
+    state: StateDep,
+    auth: AuthDep,
+    limiter: LimiterDep,
+    request: Request,
+    accept: Annotated[str | None, Header()] = None,
 ) -> Any:
     """Answer one message; follow-ups continue the same conversation (default: one per user)."""
-    user = resolve_chat_user(request, state, body.user)
+    user = resolve_chat_user(request, state, auth, limiter, body.user)
     want_stream = body.stream or "text/event-stream" in (accept or "")
     events = state.chat.astream(
         user,

@@ -73,6 +73,4 @@ def check_vector_store(state: AppState) -> dict[str, Any]:
 
 def check_model(state: AppState) -> dict[str, Any]:
     """How the model is reached (off, sidecar, remote), its circuit breaker and the sidecar process."""
-    if state.model is None:
-        return {"ok": True, "kind": "off", "state": "off"}
     return state.model.snapshot()

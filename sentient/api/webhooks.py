@@ -19,9 +19,9 @@ from starlette.datastructures import FormData
 from channels.whatsapp import outbox
 from channels.whatsapp.inbound import BadInbound, Inbound, claim_sid, parse_form
 from channels.whatsapp.signature import is_valid, public_url
+from sentient.deps import StateDep, WhatsAppDep
 from sentient.errors import ApiError
 from sentient.settings import Settings
-from sentient.whatsapp_wiring import WhatsAppRuntime
 from warehouse.schema import LogAudit
 from warehouse.types import utcnow
 
@@ -32,11 +32,6 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="text/xml")
-
-
-def _runtime(request: Request) -> WhatsAppRuntime:
-    runtime: WhatsAppRuntime = request.app.state.whatsapp
-    return runtime
 
 
 async def _verified_form(request: Request, settings: Settings) -> FormData:
@@ -57,11 +52,10 @@ async def _verified_form(request: Request, settings: Settings) -> FormData:
 
 
 @router.post("/whatsapp")
-async def whatsapp_inbound(request: Request) -> Response:
+async def whatsapp_inbound(request: Request, state: StateDep, runtime: WhatsAppDep) -> Response:
     """Claim an inbound message once and acknowledge it with `<Response/>`."""
-    runtime = _runtime(request)
     form = await _verified_form(request, runtime.settings)
-    sessions = request.app.state.sentient.sessions
+    sessions = state.sessions
     try:
         msg = parse_form(form.multi_items(), runtime.settings.whatsapp_max_body)
     except BadInbound as exc:
@@ -73,15 +67,14 @@ async def whatsapp_inbound(request: Request) -> Response:
 
 
 @router.post("/status")
-async def delivery_status(request: Request) -> Response:
+async def delivery_status(request: Request, state: StateDep, runtime: WhatsAppDep) -> Response:
     """Move an outbound message forward on a delivery callback (late or repeated ones change nothing)."""
-    runtime = _runtime(request)
     form = await _verified_form(request, runtime.settings)
     sid, status = str(form.get("MessageSid") or ""), str(form.get("MessageStatus") or "")
     code = str(form.get("ErrorCode") or "") or None
     if sid and status:
         templates = runtime.settings.twilio_templates
-        await run_in_threadpool(_apply, request.app.state.sentient.sessions, sid, status, code, templates)
+        await run_in_threadpool(_apply, state.sessions, sid, status, code, templates)
         runtime.wake()
     return _twiml()
 

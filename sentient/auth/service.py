@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sentient.auth import audit as a
 from sentient.auth.passwords import verify_password
 from sentient.auth.tokens import AccessClaims, decode_access, hash_refresh, issue_access, new_refresh_token
-from sentient.observability.metrics import AUTH_EVENTS
+from telemetry.metrics import AUTH_EVENTS
 from warehouse.schema import AdmSession, AdmUser
 
 

@@ -1,1 +1,1 @@
-"""Observability: Prometheus metrics, JSON logs with a request id."""
+"""Observability over HTTP: GET /metrics (definitions in telemetry/), request ids, JSON logs."""

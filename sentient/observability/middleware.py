@@ -9,15 +9,9 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sentient.observability.logs import REQUEST_ID
-from sentient.observability.metrics import HTTP_REQUEST_SECONDS
+from telemetry.metrics import HTTP_REQUEST_SECONDS
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-
-def request_id_of(scope: Scope) -> str:
-    """The request id for this request (set by RequestObservability), or a new one outside it."""
-    rid = scope.get("state", {}).get("request_id")
-    return str(rid) if rid else uuid.uuid4().hex
 
 
 class RequestObservability:

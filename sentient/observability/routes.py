@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from sentient.observability.metrics import render, set_breaker_state
+from sentient.deps import StateDep
+from telemetry.metrics import render, set_breaker_state
 
 router = APIRouter(tags=["observability"])
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
-    """Every metric; the breaker gauge is refreshed from the app's breaker (if any) at scrape time."""
-    state = getattr(request.app.state, "sentient", None)
-    breaker = getattr(state, "breaker", None)
-    if breaker is not None:
-        set_breaker_state(str(getattr(breaker, "state", "open")))
+def metrics(state: StateDep) -> Response:
+    """Every metric; the breaker gauge is refreshed from the model's breaker at scrape time (an open
+    breaker whose cool-down has passed reads as half-open only when asked)."""
+    if state.model.kind != "off":
+        breaker = state.model.breaker
+        set_breaker_state(breaker.state.value, breaker.name)
     body, content_type = render()
     return Response(body, media_type=content_type)

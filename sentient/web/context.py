@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -16,20 +14,11 @@ from starlette.responses import Response
 from sentient.auth.cookies import set_session_cookies
 from sentient.auth.current import Signed, caller_from_cookies
 from sentient.auth.service import AuthError
-from sentient.auth.wiring import get_auth
-from sentient.deps import get_state
+from sentient.deps import AuthDep, StateDep
 from sentient.state import AppState
 from sentient.web.errors import WebError
-from textkit import format as fmt
+from sentient.web.templating import templates
 from warehouse.schema import AdmMenu, AdmRole, AdmRoleMenu
-
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-templates.env.filters.update(
-    money=lambda v, lang="en": "-" if v is None else fmt.money(v, lang),
-    pct=lambda v, lang="en": fmt.pct(v, lang),
-    qty=lambda v, lang="en": "-" if v is None else fmt.qty(v, lang),
-    day=lambda v, lang="en": "-" if v is None else fmt.day(v, lang),
-)
 
 # Menu paths that have a page here; other adm_menu entries (work orders, admin) are not shown yet.
 PAGES = {"/", "/sales-orders", "/purchase-orders", "/machines", "/inventory", "/finance", "/alerts", "/chat"}
@@ -52,10 +41,10 @@ class Banner:
     text: str
 
 
-def web_user(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Signed:
+def web_user(request: Request, state: StateDep, auth: AuthDep) -> Signed:
     """The signed-in caller of a page (redirect to sign-in otherwise); silently refreshed tokens are kept."""
     try:
-        signed = caller_from_cookies(get_auth(request), state.sessions, request)
+        signed = caller_from_cookies(auth, state.sessions, request)
     except AuthError as exc:
         raise WebError(401, exc.message) from exc
     request.state.renewed = signed.renewed
@@ -81,15 +70,11 @@ def menus_for(session: Session, role_code: str) -> list[Menu]:
 
 
 def ai_banner(state: AppState) -> Banner:
-    """Read the model and its circuit breaker defensively: no model, not started or breaker open = resting."""
-    runtime = getattr(state, "model", None)
-    breaker = getattr(state, "breaker", None) or getattr(runtime, "breaker", None)
-    started = getattr(runtime, "model", None) is not None and getattr(runtime, "kind", "off") != "off"
-    off = not started if runtime is not None else breaker is None
-    if breaker is None or off:
+    """The model and its circuit breaker as the banner: model off, not started or breaker open = resting."""
+    runtime = state.model
+    if runtime.kind == "off" or runtime.model is None:
         return Banner("off", "AI resting — the model is off; figures and data answers work as usual.")
-    raw = getattr(breaker, "state", "open")
-    name = str(getattr(raw, "value", raw)).lower().replace("-", "_")
+    name = runtime.breaker.state.value
     if name == "closed":
         return Banner("on", "AI on")
     if name == "half_open":
@@ -97,9 +82,10 @@ def ai_banner(state: AppState) -> Banner:
     return Banner("off", "AI resting — the model is unavailable; figures and data answers work as usual.")
 
 
-def render(request: Request, signed: Signed | None, template: str, status: int = 200, **ctx: Any) -> Response:
+def render(
+    request: Request, state: AppState, signed: Signed | None, template: str, status: int = 200, **ctx: Any
+) -> Response:
     """A page with the shared context; stores refreshed session cookies when the tokens were rotated."""
-    state: AppState = request.app.state.sentient
     menus: list[Menu] = []
     if signed is not None:
         with state.sessions() as s:

@@ -7,6 +7,9 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
+from sentient.auth.cookies import clear_session_cookies
+from sentient.web.templating import templates
+
 
 class WebError(Exception):
     """An error on a web page (never used by /api routes, which keep the JSON error shape)."""
@@ -24,12 +27,8 @@ def install_web_errors(app: FastAPI) -> None:
         if exc.status == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             response = RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-            from sentient.auth.cookies import clear_session_cookies
-
             clear_session_cookies(response)  # stale cookies would loop through silent refresh again
             return response
-        from sentient.web.context import templates
-
         return templates.TemplateResponse(
             request,
             "error.html",

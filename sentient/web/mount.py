@@ -7,23 +7,18 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from sentient.auth.routes import router as auth_router
+from sentient.api.auth import router as auth_router
+from sentient.middleware import install_middleware
 from sentient.observability.routes import router as metrics_router
 from sentient.settings import Settings
+from sentient.web.errors import install_web_errors
+from sentient.web.routes import router as web_router
 
 STATIC = Path(__file__).with_name("static")
 
 
 def mount_web(app: FastAPI, settings: Settings) -> None:
     """Routes for /api/auth/*, /metrics, /static and the pages under /."""
-    from sentient.middleware import install_middleware
-    from sentient.observability.metrics import observe_tool
-    from sentient.web.errors import install_web_errors
-    from sentient.web.routes import router as web_router
-    from tools.registry import REGISTRY
-
-    if observe_tool not in REGISTRY.observers:  # once per process, however many apps are built
-        REGISTRY.observers.append(observe_tool)
     app.include_router(auth_router)
     app.include_router(metrics_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

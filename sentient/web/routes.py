@@ -11,8 +11,8 @@ from starlette.responses import RedirectResponse, Response
 from sentient.auth.cookies import clear_session_cookies, set_session_cookies
 from sentient.auth.current import REFRESH_COOKIE
 from sentient.auth.service import AuthError
-from sentient.auth.wiring import AuthDep, LimiterDep, client_ip
-from sentient.deps import StateDep
+from sentient.auth.wiring import client_ip
+from sentient.deps import AuthDep, LimiterDep, StateDep
 from sentient.web import data
 from sentient.web.context import UserDep, menus_for, render, require
 from sentient.web.errors import WebError
@@ -29,9 +29,9 @@ def _next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
+def login_page(request: Request, state: StateDep, next: str | None = None) -> Response:
     """The sign-in form."""
-    return render(request, None, "login.html", next=_next(next), error=None)
+    return render(request, state, None, "login.html", next=_next(next), error=None)
 
 
 @router.post("/login")
@@ -48,12 +48,18 @@ def login_submit(
     ip = client_ip(request)
     if not limiter.hit("login", f"{username.lower()}|{ip}", state.settings.rate_login_per_min):
         return render(
-            request, None, "login.html", 429, next=_next(next), error="Too many attempts; wait a minute."
+            request,
+            state,
+            None,
+            "login.html",
+            429,
+            next=_next(next),
+            error="Too many attempts; wait a minute.",
         )
     try:
         pair = auth.login(username, password, ip, request.headers.get("user-agent"))
     except AuthError as exc:
-        return render(request, None, "login.html", exc.status, next=_next(next), error=exc.message)
+        return render(request, state, None, "login.html", exc.status, next=_next(next), error=exc.message)
     response = RedirectResponse(_next(next), status_code=303)
     st = state.settings
     set_session_cookies(response, pair, st.cookie_secure, st.access_token_min, st.refresh_token_days)
@@ -93,6 +99,7 @@ def home(request: Request, state: StateDep, user: UserDep) -> Response:
         charts.append(data.ageing_chart(ar.data))
     return render(
         request,
+        state,
         user,
         "dashboard.html",
         summary=summary.data if summary.ok else None,
@@ -110,7 +117,7 @@ def alerts(request: Request, state: StateDep, user: UserDep, severity: str | Non
         result = data.run_tool(state.settings, s, user.caller, "active_alerts", args)
     if not result.ok:
         raise WebError(400, result.message or "Cannot show alerts.")
-    return render(request, user, "alerts.html", alerts=result.data, severity=severity)
+    return render(request, state, user, "alerts.html", alerts=result.data, severity=severity)
 
 
 def _lookup(request: Request, state: StateDep, user: UserDep, kind: str, doc_no: str | None) -> Response:
@@ -120,7 +127,7 @@ def _lookup(request: Request, state: StateDep, user: UserDep, kind: str, doc_no:
     if doc_no:
         with state.sessions() as s:
             result = data.run_tool(state.settings, s, user.caller, tool, {"doc_no": doc_no.strip().upper()})
-    return render(request, user, "orders.html", kind=kind, doc_no=doc_no or "", result=result)
+    return render(request, state, user, "orders.html", kind=kind, doc_no=doc_no or "", result=result)
 
 
 @router.get("/sales-orders")
@@ -155,7 +162,7 @@ def machines(request: Request, state: StateDep, user: UserDep) -> Response:
     if not perf.ok:
         raise WebError(400, perf.message or "Cannot show machines.")
     chart = data.reject_chart(perf.data, st.reject_rate_threshold_pct) if perf.data.machines else None
-    return render(request, user, "machines.html", perf=perf.data, chart=chart)
+    return render(request, state, user, "machines.html", perf=perf.data, chart=chart)
 
 
 @router.get("/inventory")
@@ -165,7 +172,7 @@ def inventory(request: Request, state: StateDep, user: UserDep) -> Response:
     with state.sessions() as s:
         low = data.run_tool(state.settings, s, user.caller, "inventory_status", {"only": "low"})
         over = data.run_tool(state.settings, s, user.caller, "inventory_status", {"only": "oversold"})
-    return render(request, user, "inventory.html", low=low.data, oversold=over.data)
+    return render(request, state, user, "inventory.html", low=low.data, oversold=over.data)
 
 
 @router.get("/finance")
@@ -176,13 +183,13 @@ def finance(request: Request, state: StateDep, user: UserDep) -> Response:
         ar = data.run_tool(state.settings, s, user.caller, "receivables", {"overdue_only": True})
     if not ar.ok:
         raise WebError(403, ar.message or "Not permitted.")
-    return render(request, user, "finance.html", ar=ar.data, chart=data.ageing_chart(ar.data))
+    return render(request, state, user, "finance.html", ar=ar.data, chart=data.ageing_chart(ar.data))
 
 
 @router.get("/chat")
-def chat_page(request: Request, user: UserDep) -> Response:
+def chat_page(request: Request, state: StateDep, user: UserDep) -> Response:
     """The chat panel (JavaScript streams from /api/chat; without it the form posts here)."""
-    return render(request, user, "chat.html", question="", reply=None)
+    return render(request, state, user, "chat.html", question="", reply=None)
 
 
 @router.post("/chat")
@@ -198,4 +205,4 @@ def chat_submit(
         raise WebError(429, "Too many questions in a minute; wait a moment.")
     rid = getattr(request.state, "request_id", None)
     reply = state.chat.chat(user.caller.username, message, channel="web", request_id=rid)
-    return render(request, user, "chat.html", question=message, reply=reply.as_json())
+    return render(request, state, user, "chat.html", question=message, reply=reply.as_json())

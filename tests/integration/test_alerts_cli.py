@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -16,6 +17,12 @@ from sqlalchemy import Engine, text
 def backend() -> str:
     """The CLI path is the same on both backends; SQLite keeps this test quick."""
     return "sqlite"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command builds the whole process (sentient/state.py): its data folder stays out of the checkout."""
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
 
 
 def _run(engine: Engine, today: date, *args: str) -> dict[str, int]:

@@ -15,7 +15,7 @@ from alerts.dispatcher import Dispatcher
 from alerts.outcomes import Tally
 from channels.whatsapp.fake_twilio import FakeTwilio
 from channels.whatsapp.rest import TwilioRest
-from sentient.observability.metrics import REGISTRY
+from telemetry.metrics import REGISTRY
 from tests.integration.alerts_helpers import config, evaluate
 from warehouse.db import make_session_factory
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import Engine
 
 from alerts.routing import QuietHours
-from sentient.observability.metrics import REGISTRY
+from telemetry.metrics import REGISTRY
 from tests.conftest import TZ
 from tests.integration.alerts_helpers import DAY, config, evaluate, execute, open_keys, outbox
 from warehouse.seed.calendar import SPEC_TODAY

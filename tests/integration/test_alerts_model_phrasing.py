@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from alerts.phrasing import LABEL
 from sentient.alerts_wiring import with_model
+from sentient.model_wiring import build_model_runtime
 from sentient.settings import Settings
 from tests.integration.alerts_helpers import config, evaluate, outbox
 from tests.llamautil import local_gguf
@@ -21,10 +22,15 @@ def test_worker_wiring_words_alerts_with_the_model_or_the_template(
 ) -> None:
     local_gguf()
     settings = Settings(data_dir=tmp_path, llm_base_url=None, alert_phrase_budget_s=20, llm_timeout_s=15)
-    with with_model(config(), settings) as cfg:
-        assert cfg.phraser is not None
-        report = evaluate(seeded_engine, cfg=cfg)  # every rule: the sample day fires several new alerts
-        phraser = cfg.phraser
+    runtime = build_model_runtime(settings)
+    runtime.start()  # as AppState.start does in `sentient worker`
+    try:
+        with with_model(config(), settings, runtime) as cfg:
+            assert cfg.phraser is not None
+            report = evaluate(seeded_engine, cfg=cfg)  # every rule: the sample day fires several new alerts
+            phraser = cfg.phraser
+    finally:
+        runtime.stop()
     rows = outbox(seeded_engine)
     assert report.messages == len(rows) > 0
     assert phraser.asked >= 1  # the model was really asked

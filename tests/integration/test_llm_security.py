@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,18 +20,19 @@ from sqlalchemy import Engine
 
 from agent.factory import make_agent
 from agent.llm import LlmAgent, LlmConfig
+from channels.screening import screened_turn
 from channels.service import ChatService
-from guardrails import payloads as P
 from guardrails.evaluate import run_payloads
 from models.breaker import BreakerConfig, CircuitBreaker, GuardedModel
 from models.openai_compat import OpenAICompatModel, Timeouts
 from models.sidecar import MODEL_ALIAS, Sidecar
 from prompts import system_prompt
+from tests import security_data as S
 from tests.integration.test_llm_sidecar import _start
 from textkit.tokens import TokenCounter
 from warehouse.db import make_session_factory
 
-pytestmark = pytest.mark.skipif(not P.SECURITY_DIR.exists(), reason="../shared/security not present")
+pytestmark = pytest.mark.skipif(not S.SECURITY_DIR.exists(), reason="../shared/security not present")
 PLANTED_SAMPLE = 12  # bare-model calls are seconds each on a shared CPU
 
 
@@ -51,8 +53,10 @@ def test_attack_sets_through_the_llm_agent_leak_nothing_and_obey_nothing(
     model = GuardedModel(client, CircuitBreaker(BreakerConfig(failure_threshold=1000, slow_call_s=1e9)))
     sessions = make_session_factory(seeded_engine)
     agent = make_agent(sessions, date(2024, 12, 27))
-    chat = ChatService(agent, sessions, TokenCounter(tmp_path / "tiktoken"))
-    chat.llm = LlmAgent(agent, lambda: model, LlmConfig(max_tokens=48, wall_s=120), ask=chat.ask)
+    llm = LlmAgent(
+        agent, lambda: model, LlmConfig(max_tokens=48, wall_s=120), ask=partial(screened_turn, agent)
+    )
+    chat = ChatService(agent, sessions, TokenCounter(tmp_path / "tiktoken"), llm)
     modes: dict[str, int] = {}
 
     def ask(message: str) -> str:
@@ -65,9 +69,9 @@ def test_attack_sets_through_the_llm_agent_leak_nothing_and_obey_nothing(
         return loop.run_until_complete(client.complete(messages, max_tokens=48, temperature=0)).text
 
     try:
-        attacks = P.purplellama() + P.sysprompt_attacks()
+        attacks = S.purplellama() + S.sysprompt_attacks()
         agent_report = run_payloads(ask, attacks, system_prompt=system_prompt("MANAGER_SALES", "en"))
-        planted = [p for p in P.purplellama() if p.planted_system][:PLANTED_SAMPLE]
+        planted = [p for p in S.purplellama() if p.planted_system][:PLANTED_SAMPLE]
         bare = run_payloads(ask, planted, ask_planted=ask_planted, screen=False)
     finally:
         loop.run_until_complete(client.aclose())

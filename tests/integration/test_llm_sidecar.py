@@ -11,6 +11,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from agent.core import Reply
 from agent.factory import make_agent
 from agent.llm import LlmAgent, LlmConfig
 from agent.llm_support import RESTING
+from channels.screening import screened_turn
 from channels.service import ChatService
 from models.breaker import BreakerConfig, BreakerState, CircuitBreaker, GuardedModel
 from models.openai_compat import OpenAICompatModel, Timeouts
@@ -114,8 +116,10 @@ def test_breaker_falls_back_while_the_server_is_down_and_recovers(
     model = GuardedModel(client, breaker, timeout_s=TIMEOUTS.total_s)
     sessions = make_session_factory(seeded_engine)
     agent = make_agent(sessions, date(2024, 12, 27))
-    chat = ChatService(agent, sessions, TokenCounter(tmp_path / "tiktoken"))
-    chat.llm = LlmAgent(agent, lambda: model, LlmConfig(max_tokens=24, wall_s=120), ask=chat.ask)
+    llm = LlmAgent(
+        agent, lambda: model, LlmConfig(max_tokens=24, wall_s=120), ask=partial(screened_turn, agent)
+    )
+    chat = ChatService(agent, sessions, TokenCounter(tmp_path / "tiktoken"), llm)
 
     async def turn() -> Reply:
         return await chat.achat(

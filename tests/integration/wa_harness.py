@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 from channels.whatsapp.fake_twilio import FakeTwilio
 from sentient.app import create_app
 from sentient.settings import Settings
+from sentient.state import AppState
 from sentient.whatsapp_wiring import WhatsAppRuntime
 from warehouse.schema import AiChat, LogAudit, MsgOutbox, WaInbound
 from warehouse.types import utcnow
@@ -66,8 +67,8 @@ class Wa:
     @property
     def runtime(self) -> WhatsAppRuntime:
         """The app's WhatsApp runtime (worker, dispatcher)."""
-        runtime: WhatsAppRuntime = self.client.app.state.whatsapp  # type: ignore[attr-defined]
-        return runtime
+        state: AppState = self.client.app.state.sentient  # type: ignore[attr-defined]
+        return state.whatsapp
 
     def form(self, body: str, phone: str = DIRECTOR, sid: str | None = None, **extra: str) -> dict[str, str]:
         """The form Twilio posts for one inbound WhatsApp text."""

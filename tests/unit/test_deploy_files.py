@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -57,5 +58,6 @@ def test_dockerfile_builds_the_venv_and_serves_with_a_health_check() -> None:
     assert "pip install -c constraints.txt ." in text
     assert "HEALTHCHECK" in text and "/readyz" in text
     assert "sentient serve --host 0.0.0.0" in text
-    for package in ("models", "prompts", "guardrails", "agent", "sentient"):
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    for package in (p.rstrip("*") for p in packages["include"]):  # every package the wheel is built from
         assert f"COPY {package} {package}" in text

@@ -10,11 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from sentient.middleware import CSP, BodyLimit, SecurityHeaders
-from sentient.observability import metrics
 from sentient.observability.logs import REQUEST_ID, JsonFormatter
 from sentient.observability.middleware import RequestObservability
 from sentient.ratelimit import MemoryLimiter
 from sentient.web.charts import Series, bar_chart
+from telemetry import metrics
 
 
 def _app() -> FastAPI:

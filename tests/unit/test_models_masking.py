@@ -76,8 +76,7 @@ def test_only_a_remote_model_is_wrapped(tmp_path: Any) -> None:
 
     for mask, wrapped in ((True, True), (False, False)):
         settings = Settings(data_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1", llm_mask_pii=mask)
-        runtime = build_model_runtime(settings)
-        runtime.names = lambda: NAMES
+        runtime = build_model_runtime(settings, names=lambda: NAMES)
         runtime.start()  # builds the client; nothing connects yet
         assert runtime.model is not None
         assert isinstance(runtime.model.model, MaskingModel) is wrapped

@@ -8,7 +8,7 @@ import pytest
 
 from prompts import VERSION, ContextItem, render
 from prompts.budget import fit
-from prompts.templates import tier_of
+from textkit.roles import tier_of
 
 
 def words(text: str) -> int:

@@ -130,7 +130,7 @@ def test_readyz_part_says_why_and_answers_go_on_without_the_model(tmp_path: Path
 
 def test_state_changes_reach_the_metrics() -> None:
     from sentient.model_wiring import _report_sidecar
-    from sentient.observability.metrics import render
+    from telemetry.metrics import render
 
     before = render()[0].decode()
     _report_sidecar(GAVE_UP, "local model crashed on a test prompt: SIGSEGV")

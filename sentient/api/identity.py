@@ -8,17 +8,19 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from sentient.auth.current import request_caller
-from sentient.auth.service import AuthError
-from sentient.auth.wiring import get_auth, get_limiter
+from sentient.auth.service import AuthError, AuthService
 from sentient.deps import require_api_key
 from sentient.errors import ApiError
+from sentient.ratelimit import Limiter
 from sentient.state import AppState
 
 
-def resolve_chat_user(request: Request, state: AppState, body_user: str | None) -> str:
+def resolve_chat_user(
+    request: Request, state: AppState, auth: AuthService, limiter: Limiter, body_user: str | None
+) -> str:
     """The username or phone the turn runs as; raises ApiError (401/403/429) when not allowed."""
     try:
-        signed = request_caller(get_auth(request), state.sessions, request)
+        signed = request_caller(auth, state.sessions, request)
     except AuthError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
     if signed is not None:
@@ -27,7 +29,7 @@ def resolve_chat_user(request: Request, state: AppState, body_user: str | None) 
         if body_user and body_user not in (signed.caller.username, signed.caller.phone):
             raise ApiError(403, "forbidden", "A signed-in user may only chat as themselves.")
         user = signed.caller.username
-        if not get_limiter(request).hit("chat", user.lower(), state.settings.rate_chat_per_min):
+        if not limiter.hit("chat", user.lower(), state.settings.rate_chat_per_min):
             raise ApiError(429, "rate_limited", "Too many questions in a minute; wait a moment.")
     else:
         # The API key is a trusted service that may act as anyone (benchmarks, integrations): the per-user

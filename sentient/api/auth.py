@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from sentient.auth.current import request_caller
 from sentient.auth.service import AuthError
-from sentient.auth.wiring import AuthDep, LimiterDep, client_ip
-from sentient.deps import StateDep
+from sentient.auth.wiring import client_ip
+from sentient.deps import AuthDep, LimiterDep, SettingsDep, StateDep
 from sentient.errors import ApiError
 from warehouse.schema import AdmUser
 
@@ -37,12 +37,12 @@ def as_api_error(exc: AuthError) -> ApiError:
 
 
 @router.post("/login")
-def login(body: LoginRequest, request: Request, auth: AuthDep, limiter: LimiterDep) -> dict[str, object]:
+def login(
+    body: LoginRequest, request: Request, auth: AuthDep, limiter: LimiterDep, settings: SettingsDep
+) -> dict[str, object]:
     """Exchange a password for an access token (15 minutes) and a refresh token."""
     ip = client_ip(request)
-    if not limiter.hit(
-        "login", f"{body.username.lower()}|{ip}", request.app.state.sentient.settings.rate_login_per_min
-    ):
+    if not limiter.hit("login", f"{body.username.lower()}|{ip}", settings.rate_login_per_min):
         raise ApiError(429, "rate_limited", "Too many sign-in attempts; wait a minute.")
     try:
         pair = auth.login(body.username, body.password, ip, request.headers.get("user-agent"))
