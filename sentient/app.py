@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await state.astop()
 
     app = FastAPI(title="Sentient Factory", version="0.1.0", lifespan=lifespan)
-    install_error_handlers(app)
+    install_error_handlers(app, settings.db_retry_after_s)
     app.include_router(health.router)
     app.include_router(dashboard.router)
     app.include_router(chat.router)
