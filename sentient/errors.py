@@ -52,6 +52,10 @@ def install_error_handlers(app: FastAPI, retry_after_s: int = 5) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if (
+            exc.status_code == 400
+        ):  # FastAPI's "error parsing the body": malformed JSON is a 422 like the rest
+            return JSONResponse(error_body("invalid_request", f"body: {exc.detail}"), 422)
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )
