@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from agent.chatlog import record_turn
+from agent.chatlog import turn_row, write_row
 from agent.core import Agent, Reply, clean_message
 from agent.llm import LlmAgent, TurnEvent, final_reply
+from channels.chatlog_spool import ChatLogSpool
 from channels.identity import load_caller
 from channels.screening import screened_turn
 from telemetry.metrics import CHAT_TURNS
 from textkit.tokens import TokenCounter
 from tools.registry import Caller
+from warehouse.retry import RetryPolicy, is_transient, retry_read
 
 
 @dataclass
@@ -27,6 +29,8 @@ class ChatService:
     sessions: sessionmaker[Session]
     tokens: TokenCounter
     llm: LlmAgent | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)  # reads, on a lost or refused connection only
+    spool: ChatLogSpool | None = None  # chat-log rows the database could not take; None: the error goes up
 
     def chat(
         self,
@@ -54,7 +58,10 @@ class ChatService:
     def ask(self, caller: Caller, message: str, key: str) -> Reply:
         """The deterministic answer for a resolved caller (the model path phrases this one too)."""
         # Guardrails: injection, other roles' data and length in; planted instructions in passages out.
-        return screened_turn(self.agent, caller, message, key)
+        # Retried as a whole: the agent does every read of a turn in one session, and after a dropped
+        # connection that session's transaction is gone, so retrying single queries inside it cannot work.
+        # The turn only reads (its memory write happens after the session and is the same plan on a retry).
+        return retry_read(lambda: screened_turn(self.agent, caller, message, key), self.retry, what="turn")
 
     async def achat(
         self,
@@ -99,21 +106,25 @@ class ChatService:
         await asyncio.to_thread(self._record, caller, message, reply, channel, started, request_id)
 
     def _caller(self, user: str) -> Caller:
-        with self.sessions() as session:
-            return load_caller(session, user)
+        def load() -> Caller:
+            with self.sessions() as session:
+                return load_caller(session, user)
+
+        return retry_read(load, self.retry, what="caller")
 
     def _record(
         self, caller: Caller, message: str, reply: Reply, channel: str, started: float, request_id: str | None
     ) -> None:
         latency_ms = int((time.perf_counter() - started) * 1000)
         CHAT_TURNS.labels(mode=reply.mode, role=caller.role, channel=channel).inc()  # /metrics
-        record_turn(
-            self.sessions,
-            self.tokens,
-            caller,
-            message,
-            reply,
-            channel=channel,
-            latency_ms=latency_ms,
-            request_id=request_id,
+        row = turn_row(
+            self.tokens, caller, message, reply, channel=channel, latency_ms=latency_ms, request_id=request_id
         )
+        try:
+            write_row(self.sessions, row)
+        except Exception as exc:
+            # The answer is ready: a database blip must not take it away. The insert is not retried here
+            # (its commit may have happened); the spool writes it later, once, keyed by the turn.
+            if self.spool is None or not is_transient(exc):
+                raise
+            self.spool.spool(row)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from sentient.api import alerts as alerts_api
 from sentient.api import chat, dashboard, health, search, webhooks
+from sentient.api.responses import declare_responses
 from sentient.errors import install_error_handlers
 from sentient.settings import Settings, get_settings
 from sentient.state import AppState
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await state.astop()
 
     app = FastAPI(title="Sentient Factory", version="0.1.0", lifespan=lifespan)
-    install_error_handlers(app)
+    install_error_handlers(app, settings.db_retry_after_s)
     app.include_router(health.router)
     app.include_router(dashboard.router)
     app.include_router(chat.router)
@@ -44,4 +45,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(alerts_api.router)  # GET /api/alerts (issue 7)
     app.include_router(webhooks.router)  # /webhooks/twilio/whatsapp and /status (signature-checked)
     mount_web(app, settings)  # /api/auth, /metrics, hardening middleware and the dashboard pages under /
+    declare_responses(app)  # every status each operation can answer, in the OpenAPI schema
     return app

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     database_url: str = ""
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_statement_timeout_ms: int = Field(default=5_000, ge=100)
+    # A blip in the database (issue 16): reads retried on a lost or refused connection, then 503.
+    db_connect_timeout_s: int = Field(default=5, ge=1, le=60)  # PostgreSQL connect; then the try fails
+    db_retries: int = Field(default=3, ge=0, le=10)  # retries of a read after the first try
+    db_retry_base_s: float = Field(default=0.1, gt=0)  # first backoff (full jitter), doubled per retry
+    db_retry_deadline_s: float = Field(default=3.0, gt=0)  # all tries of one read together
+    db_retry_after_s: int = Field(default=5, ge=1)  # the Retry-After of a 503 while the database is down
+    chatlog_flush_s: float = Field(default=2.0, gt=0)  # how often spooled chat-log rows are written
 
     # Business clock: "today" for every answer and for the seed. Unset means the real date in FACTORY_TZ;
     # set it (e.g. 2024-12-27, the spec's sample day) to make every figure reproducible.

@@ -20,11 +20,12 @@ from agent.llm import LlmAgent
 from agent.memory import ConversationMemory
 from agent.memory_redis import RedisMemory
 from agent.people import PeopleNames
+from channels.chatlog_spool import ChatLogSpool, SpoolFlusher
 from channels.screening import screened_turn
 from channels.service import ChatService
 from sentient.auth.service import AuthService
 from sentient.auth.wiring import auth_service_for
-from sentient.db_wiring import build_engine
+from sentient.db_wiring import build_engine, retry_policy
 from sentient.model_wiring import ModelRuntime, build_model_runtime, llm_config
 from sentient.ratelimit import Limiter, make_limiter
 from sentient.retrieval_wiring import RetrievalHub
@@ -32,6 +33,7 @@ from sentient.settings import Settings
 from sentient.whatsapp_wiring import WhatsAppRuntime
 from textkit.tokens import TokenCounter
 from warehouse.db import make_session_factory
+from warehouse.retry import RetryPolicy, retry_read
 
 
 @dataclass
@@ -47,6 +49,7 @@ class AppState:
     whatsapp: WhatsAppRuntime  # the reply worker and the Twilio clients (alerts send through them too)
     auth: AuthService
     limiter: Limiter  # per-user sign-in and chat limits (Redis when REDIS_URL is set)
+    flusher: SpoolFlusher  # writes chat-log rows spooled while the database was down
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -64,7 +67,10 @@ class AppState:
         )
         model = build_model_runtime(settings, names=PeopleNames(sessions))
         tokens = TokenCounter(settings.data_dir / "tiktoken")
-        chat = ChatService(agent, sessions, tokens, llm=_llm(settings, agent, model))
+        retry = retry_policy(settings)
+        spool = ChatLogSpool(settings.data_dir / "spool", sessions)
+        llm = _llm(settings, agent, model, retry)
+        chat = ChatService(agent, sessions, tokens, llm=llm, retry=retry, spool=spool)
         return cls(
             settings=settings,
             engine=engine,
@@ -75,6 +81,7 @@ class AppState:
             whatsapp=WhatsAppRuntime.build(settings, sessions, chat),
             auth=auth_service_for(settings, sessions),
             limiter=make_limiter(settings.redis_url),
+            flusher=SpoolFlusher(spool, settings.chatlog_flush_s),
         )
 
     def start(self) -> None:
@@ -85,9 +92,11 @@ class AppState:
         """Start the model without blocking the loop, then the in-process WhatsApp reply worker."""
         await self.model.astart()  # the local sidecar takes a few seconds; answers wait for it
         await self.whatsapp.start()  # unless WHATSAPP_WORKER=off or Twilio is not configured
+        await self.flusher.start()
 
     async def astop(self) -> None:
         """Stop the reply worker and the model, then release everything."""
+        await self.flusher.stop()
         await self.whatsapp.stop()
         await self.model.astop()
         self.close()
@@ -101,7 +110,7 @@ class AppState:
         self.engine.dispose()
 
 
-def _llm(settings: Settings, agent: Agent, model: ModelRuntime) -> LlmAgent | None:
+def _llm(settings: Settings, agent: Agent, model: ModelRuntime, retry: RetryPolicy) -> LlmAgent | None:
     """The model path around the agent; None when LLM_BASE_URL=off keeps every answer deterministic."""
     if model.kind == "off":
         return None
@@ -109,7 +118,10 @@ def _llm(settings: Settings, agent: Agent, model: ModelRuntime) -> LlmAgent | No
         agent,
         lambda: model.model,
         llm_config(settings, model),
-        ask=partial(screened_turn, agent),  # the channels' deterministic turn, input checks included
+        # The channels' deterministic turn, input checks included; retried like ChatService.ask (reads only).
+        ask=lambda caller, text, key: retry_read(
+            partial(screened_turn, agent, caller, text, key), retry, what="turn"
+        ),
         home_loop=lambda: model.loop,  # WhatsApp worker threads run their turns on the app's loop
     )
 

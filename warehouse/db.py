@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, connect_timeout_s: int = 5) -> Engine:
     """Create an engine; for SQLite the folder is created and foreign keys and WAL are switched on."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -19,7 +19,16 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # pool_pre_ping replaces connections the server dropped (a restart, pg_terminate_backend) before use;
+    # connect_timeout bounds a try against a host that does not answer, so retries keep their deadline.
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": connect_timeout_s},
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -33,4 +42,3 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to the engine; objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
-

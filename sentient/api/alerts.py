@@ -27,7 +27,7 @@ def alerts(
     try:
         caller = load_caller(session, user)
     except UnknownUser as exc:
-        raise ApiError(404, "unknown_user", "No active user with that name or phone.") from exc
+        raise ApiError(403, "unknown_user", "No active user with that name or phone number.") from exc
     ctx = ToolContext(session, today, reject_threshold_pct=settings.reject_rate_threshold_pct)
     result = REGISTRY.execute("active_alerts", {"severity": severity}, caller, ctx)
     if not result.ok:

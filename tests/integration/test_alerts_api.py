@@ -44,5 +44,5 @@ def test_severity_filter_and_errors(client: TestClient) -> None:
     assert high["alerts"] and all(a["severity"] == "High" for a in high["alerts"])
     assert high["total"] == len(high["alerts"])
     unknown = client.get("/api/alerts", params={"user": "nobody"})
-    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_user"
+    assert unknown.status_code == 403 and unknown.json()["error"]["code"] == "unknown_user"
     assert client.get("/api/alerts", params={"user": "director", "severity": "Huge"}).status_code == 422
