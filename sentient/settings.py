@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sentient.secretfile import load_or_create_key
+
+# The old built-in development key: it is public (it was in the source), so it is refused everywhere.
 DEV_SECRET = "dev-only-change-me"
 
 
@@ -20,7 +23,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     app_env: Literal["development", "test", "production"] = "development"
-    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    # Unset: a random key generated once and kept in DATA_DIR/secret_key (see `signing_secret`).
+    secret_key: SecretStr | None = None
     api_key: SecretStr | None = None  # X-API-Key for the HTTP API; required when APP_ENV=production
     log_level: str = "INFO"
 
@@ -134,6 +138,8 @@ class Settings(BaseSettings):
     rate_chat_per_min: int = Field(default=30, ge=1)  # chat turns per user per minute
     log_json: bool = True  # one JSON object per log line, with the request id
 
+    _secret: str | None = PrivateAttr(default=None)  # signing_secret(), resolved once
+
     @field_validator("factory_tz")
     @classmethod
     def _known_tz(cls, value: str) -> str:
@@ -149,11 +155,22 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.data_dir / 'sentient.db').as_posix()}"
         if self.chroma_path is None:
             self.chroma_path = self.data_dir / "chroma"
-        if self.app_env == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
+        if self.secret_key is not None and not self.secret_key.get_secret_value().strip():
+            self.secret_key = None  # SECRET_KEY= (empty) means unset
+        if self.secret_key is not None and self.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError("SECRET_KEY is the old public development value; unset it or set a real secret")
+        if self.app_env == "production" and self.secret_key is None:
             raise ValueError("SECRET_KEY must be set to a real secret when APP_ENV=production")
         if self.app_env == "production" and not self.api_key:
             raise ValueError("API_KEY must be set when APP_ENV=production")
         return self
+
+    def signing_secret(self) -> str:
+        """The one resolved secret: SECRET_KEY, else the key generated once in DATA_DIR (every user of it)."""
+        if self._secret is None:
+            explicit = self.secret_key.get_secret_value() if self.secret_key else None
+            self._secret = explicit or load_or_create_key(self.data_dir)
+        return self._secret
 
     @property
     def tz(self) -> ZoneInfo:

@@ -118,7 +118,7 @@ def _memory(settings: Settings) -> ConversationMemory | None:
     """Follow-up context shared by every replica and worker when REDIS_URL is set; in-process otherwise."""
     if not settings.redis_url:
         return None
-    return RedisMemory.from_url(settings.redis_url, settings.secret_key.get_secret_value().encode())
+    return RedisMemory.from_url(settings.redis_url, settings.signing_secret().encode())
 
 
 def _retrieval(settings: Settings) -> RetrievalHub | None:

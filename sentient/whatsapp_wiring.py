@@ -53,7 +53,7 @@ def make_policy(settings: Settings) -> GatePolicy:
             settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_user, password
         )
     return GatePolicy(
-        secret=settings.secret_key.get_secret_value(),
+        secret=settings.signing_secret(),
         limiter=make_rate_limiter(settings.redis_url, settings.whatsapp_rate_per_min),
         mailer=mailer,
         max_body=settings.whatsapp_max_body,

@@ -167,16 +167,19 @@ class AuthService:
         return int(n or 0)
 
     def check_access(self, token: str) -> AccessClaims:
-        """Claims of a valid access token whose session family is still live (revocation is immediate)."""
+        """Claims of a valid access token whose session family is the subject's and still live (revocation is
+        immediate)."""
         now = self.clock()
         try:
-            claims = decode_access(self.policy.secret, token, now)
+            claims = decode_access(self.policy.secret, token, now, self.policy.access_min)
         except Exception as exc:
             raise AuthError(401, "invalid_token", "Sign in again.") from exc
         with self.sessions() as s:
             live = s.scalar(
                 select(func.count(AdmSession.id)).where(
                     AdmSession.family_id == claims.family_id,
+                    # the sign-in must be the subject's own: a token naming another user's session is forged
+                    AdmSession.user_id == claims.user_id,
                     AdmSession.is_revoked.is_(False),
                     AdmSession.expires_at > now,
                 )

@@ -12,7 +12,7 @@ from sentient.settings import Settings
 def auth_service_for(settings: Settings, sessions: sessionmaker[Session]) -> AuthService:
     """An AuthService with the settings' lifetimes and lockout rules."""
     policy = AuthPolicy(
-        secret=settings.secret_key.get_secret_value(),
+        secret=settings.signing_secret(),
         access_min=settings.access_token_min,
         refresh_days=settings.refresh_token_days,
         max_failures=settings.login_max_failures,
