@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     # Unset: a random key generated once and kept in DATA_DIR/secret_key (see `signing_secret`).
     secret_key: SecretStr | None = None
     api_key: SecretStr | None = None  # X-API-Key for the HTTP API; required when APP_ENV=production
+    metrics_token: SecretStr | None = None  # a bearer token for Prometheus alone (the API key also works)
     log_level: str = "INFO"
 
     # Warehouse. SQLite is the embedded default; `postgresql+psycopg://user@host/db` is production.
@@ -129,8 +130,12 @@ class Settings(BaseSettings):
     # Web dashboard, sign-in and hardening (issue 8; sentient/auth, sentient/web, sentient/middleware.py).
     access_token_min: int = Field(default=15, ge=1, le=120)  # signed access token lifetime
     refresh_token_days: int = Field(default=7, ge=1, le=90)  # refresh token (rotated on every use)
-    login_max_failures: int = Field(default=5, ge=1)  # failed sign-ins before the account locks
-    login_lock_min: int = Field(default=30, ge=1)
+    # Wrong passwords are throttled per source, never per account alone (a stranger must not lock the owner
+    # out); windows of LOGIN_LOCK_MIN minutes, then 429 with Retry-After for that source.
+    login_max_failures: int = Field(default=5, ge=1)  # per source address + normalised username
+    login_ip_max_failures: int = Field(default=20, ge=1)  # per source address, any usernames
+    login_alert_failures: int = Field(default=10, ge=1)  # per username from all sources: the owner is told
+    login_lock_min: int = Field(default=30, ge=1)  # the throttle window
     cookie_secure: bool = False  # set true behind HTTPS so the session cookies carry Secure
     cors_origins: list[str] = []  # origins allowed to call the API from a browser (JSON list in env)
     max_body_bytes: int = Field(default=64_000, ge=1_024)  # request bodies above this get 413

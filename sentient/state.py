@@ -23,7 +23,8 @@ from agent.people import PeopleNames
 from channels.screening import screened_turn
 from channels.service import ChatService
 from sentient.auth.service import AuthService
-from sentient.auth.wiring import auth_service_for
+from sentient.auth.throttle import LoginGuard
+from sentient.auth.wiring import auth_service_for, login_guard_for
 from sentient.db_wiring import build_engine
 from sentient.model_wiring import ModelRuntime, build_model_runtime, llm_config
 from sentient.ratelimit import Limiter, make_limiter
@@ -46,6 +47,7 @@ class AppState:
     model: ModelRuntime  # the LLM (issue 5); started by the app's lifespan / the CLI
     whatsapp: WhatsAppRuntime  # the reply worker and the Twilio clients (alerts send through them too)
     auth: AuthService
+    login_guard: LoginGuard  # wrong-password throttle per source and the owner's attack alarm
     limiter: Limiter  # per-user sign-in and chat limits (Redis when REDIS_URL is set)
 
     @classmethod
@@ -74,6 +76,7 @@ class AppState:
             model=model,
             whatsapp=WhatsAppRuntime.build(settings, sessions, chat),
             auth=auth_service_for(settings, sessions),
+            login_guard=login_guard_for(settings, sessions),
             limiter=make_limiter(settings.redis_url),
         )
 

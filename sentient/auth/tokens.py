@@ -63,7 +63,11 @@ def decode_access(secret: str, token: str, now: datetime, max_minutes: int) -> A
             signing_key(secret),
             algorithms=[ALGORITHM],  # pinned: never accept "none" or an asymmetric confusion
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "sid", "typ"], "verify_exp": False, "verify_iat": False},
+            options={
+                "require": ["exp", "iat", "sub", "sid", "typ"],
+                "verify_exp": False,
+                "verify_iat": False,
+            },
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc

@@ -1,4 +1,4 @@
-"""Tokens forged with pyjwt, as an attacker would: the old constant key, another user's session, a long life."""
+"""Tokens forged with pyjwt as an attacker would: the old constant, another user's session, a long life."""
 
 from __future__ import annotations
 
