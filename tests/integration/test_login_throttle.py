@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from sentient.auth.alarm import AttackAlarm
 from sentient.auth.service import AuthError, AuthPolicy, AuthService
 from sentient.auth.throttle import FailureCounts, LoginGuard, Throttled, ThrottlePolicy
 from tests.integration.web_support import app_client, web_settings
+from tests.redisutil import REDIS_TEST_URL, live_redis
 from warehouse.seed.access import DEV_PASSWORD
 
 STRANGER, OWNER, THIRD = ("203.0.113.9", 40000), ("198.51.100.7", 40000), ("192.0.2.44", 40000)
@@ -175,3 +177,33 @@ def test_without_whatsapp_the_owner_gets_one_email_per_window(
         "SELECT COUNT(*) FROM log_audit WHERE action = 'LOGIN_ATTACK' AND new_value LIKE '%email%'",
     )
     assert channels == 2
+
+
+class Recorded:
+    """An alarm that remembers who it was raised for."""
+
+    def __init__(self) -> None:
+        self.raised: list[str] = []
+
+    def raise_alarm(self, username_key: str, ip: str, failures: int, window: int) -> None:
+        self.raised.append(username_key)
+
+
+def test_replicas_on_one_redis_share_the_budgets_and_raise_one_alarm() -> None:
+    live_redis()
+    tag = uuid.uuid4().hex[:12]  # counts outlive the test for a window: fresh names every run
+    name, ip = f"User-{tag} ", f"198.18.0.{int(tag[:2], 16) % 250}-{tag}"
+    alarm = Recorded()
+    policy = ThrottlePolicy(per_source_user=3, alert_after=4)
+    one, two = (LoginGuard(FailureCounts(REDIS_TEST_URL), policy, alarm) for _ in range(2))
+    one.failed(name, ip)
+    two.failed(name.upper(), ip)
+    one.check(name, ip)  # two failures: still allowed
+    two.failed(name.strip(), ip)
+    for guard in (one, two):  # the third failure, counted on either replica, throttles both
+        with pytest.raises(Throttled):
+            guard.check(name, ip)
+    one.check(name, f"other-{tag}")  # another source is not affected
+    one.failed(name, f"other-{tag}")  # the fourth guess at this name: the owner is told, once
+    two.failed(name, f"third-{tag}")
+    assert alarm.raised == [name.strip().casefold()]
