@@ -14,6 +14,10 @@ class WindowCounter(Protocol):
         """Count one hit and return the window's count so far (raises when the store does not answer)."""
         ...
 
+    def count(self, name: str, window_s: int, now: float) -> int:
+        """The window's count so far, without counting a hit."""
+        ...
+
 
 class MemoryCounter:
     """Counts in a dict; right for one process. Old windows are dropped once `max_keys` is passed."""
@@ -33,6 +37,11 @@ class MemoryCounter:
             self.counts[(name, window)] = n
         return n
 
+    def count(self, name: str, window_s: int, now: float) -> int:
+        """The current window's count of `name`, without counting a hit."""
+        with self.lock:
+            return self.counts.get((name, int(now // window_s)), 0)
+
 
 class RedisCounter:
     """INCR + EXPIRE on one key per name and window (`<prefix><name>:<window>`)."""
@@ -47,3 +56,8 @@ class RedisCounter:
         pipe.incr(key)
         pipe.expire(key, window_s + self.ttl_extra_s)
         return int(pipe.execute()[0])
+
+    def count(self, name: str, window_s: int, now: float) -> int:
+        """The current window's count of `name`, without counting a hit."""
+        found = self.client.get(f"{self.prefix}{name}:{int(now // window_s)}")
+        return int(found or 0)

@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from sentient.auth.service import AuthService
+from sentient.auth.throttle import LoginGuard
 from sentient.errors import ApiError
 from sentient.ratelimit import Limiter
 from sentient.settings import Settings
@@ -48,6 +49,11 @@ def get_auth(state: StateDep) -> AuthService:
     return state.auth
 
 
+def get_login_guard(state: StateDep) -> LoginGuard:
+    """The sign-in throttle (per source, per source + username) and the owner's attack alarm."""
+    return state.login_guard
+
+
 def get_limiter(state: StateDep) -> Limiter:
     """The per-user rate limiter (in-process, or Redis when REDIS_URL is set)."""
     return state.limiter
@@ -76,5 +82,6 @@ SessionDep = Annotated[Session, Depends(get_session)]
 TodayDep = Annotated[date, Depends(get_today)]
 AuthDep = Annotated[AuthService, Depends(get_auth)]
 LimiterDep = Annotated[Limiter, Depends(get_limiter)]
+LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]
 WhatsAppDep = Annotated[WhatsAppRuntime, Depends(get_whatsapp)]
 ApiKeyDep = Depends(require_api_key)

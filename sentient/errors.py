@@ -19,9 +19,10 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error a client may see: HTTP status, a stable code and a human message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers  # e.g. Retry-After on a 429
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -48,7 +49,7 @@ def install_error_handlers(app: FastAPI, retry_after_s: int = 5) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sentient.doors import DocsGate
 from sentient.errors import error_body
 from sentient.observability.middleware import RequestObservability
 from sentient.settings import Settings
@@ -125,6 +126,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
             allow_credentials=False,  # browsers elsewhere use bearer tokens, never our cookies
             max_age=600,
         )
+    app.add_middleware(DocsGate, settings=settings)  # /docs, /redoc, /openapi.json need API_KEY when set
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     app.add_middleware(RequestObservability)

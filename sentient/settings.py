@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sentient.secretfile import load_or_create_key
+
+# The old built-in development key: it is public (it was in the source), so it is refused everywhere.
 DEV_SECRET = "dev-only-change-me"
 
 
@@ -20,8 +23,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     app_env: Literal["development", "test", "production"] = "development"
-    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    # Unset: a random key generated once and kept in DATA_DIR/secret_key (see `signing_secret`).
+    secret_key: SecretStr | None = None
     api_key: SecretStr | None = None  # X-API-Key for the HTTP API; required when APP_ENV=production
+    metrics_token: SecretStr | None = None  # a bearer token for Prometheus alone (the API key also works)
     log_level: str = "INFO"
 
     # Warehouse. SQLite is the embedded default; `postgresql+psycopg://user@host/db` is production.
@@ -132,14 +137,20 @@ class Settings(BaseSettings):
     # Web dashboard, sign-in and hardening (issue 8; sentient/auth, sentient/web, sentient/middleware.py).
     access_token_min: int = Field(default=15, ge=1, le=120)  # signed access token lifetime
     refresh_token_days: int = Field(default=7, ge=1, le=90)  # refresh token (rotated on every use)
-    login_max_failures: int = Field(default=5, ge=1)  # failed sign-ins before the account locks
-    login_lock_min: int = Field(default=30, ge=1)
+    # Wrong passwords are throttled per source, never per account alone (a stranger must not lock the owner
+    # out); windows of LOGIN_LOCK_MIN minutes, then 429 with Retry-After for that source.
+    login_max_failures: int = Field(default=5, ge=1)  # per source address + normalised username
+    login_ip_max_failures: int = Field(default=20, ge=1)  # per source address, any usernames
+    login_alert_failures: int = Field(default=10, ge=1)  # per username from all sources: the owner is told
+    login_lock_min: int = Field(default=30, ge=1)  # the throttle window
     cookie_secure: bool = False  # set true behind HTTPS so the session cookies carry Secure
     cors_origins: list[str] = []  # origins allowed to call the API from a browser (JSON list in env)
     max_body_bytes: int = Field(default=64_000, ge=1_024)  # request bodies above this get 413
     rate_login_per_min: int = Field(default=10, ge=1)  # sign-in attempts per username+IP per minute
     rate_chat_per_min: int = Field(default=30, ge=1)  # chat turns per user per minute
     log_json: bool = True  # one JSON object per log line, with the request id
+
+    _secret: str | None = PrivateAttr(default=None)  # signing_secret(), resolved once
 
     @field_validator("factory_tz")
     @classmethod
@@ -156,11 +167,22 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.data_dir / 'sentient.db').as_posix()}"
         if self.chroma_path is None:
             self.chroma_path = self.data_dir / "chroma"
-        if self.app_env == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
+        if self.secret_key is not None and not self.secret_key.get_secret_value().strip():
+            self.secret_key = None  # SECRET_KEY= (empty) means unset
+        if self.secret_key is not None and self.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError("SECRET_KEY is the old public development value; unset it or set a real secret")
+        if self.app_env == "production" and self.secret_key is None:
             raise ValueError("SECRET_KEY must be set to a real secret when APP_ENV=production")
         if self.app_env == "production" and not self.api_key:
             raise ValueError("API_KEY must be set when APP_ENV=production")
         return self
+
+    def signing_secret(self) -> str:
+        """The one resolved secret: SECRET_KEY, else the key generated once in DATA_DIR (every user of it)."""
+        if self._secret is None:
+            explicit = self.secret_key.get_secret_value() if self.secret_key else None
+            self._secret = explicit or load_or_create_key(self.data_dir)
+        return self._secret
 
     @property
     def tz(self) -> ZoneInfo:

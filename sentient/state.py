@@ -24,7 +24,8 @@ from channels.chatlog_spool import ChatLogSpool, SpoolFlusher
 from channels.screening import screened_turn
 from channels.service import ChatService
 from sentient.auth.service import AuthService
-from sentient.auth.wiring import auth_service_for
+from sentient.auth.throttle import LoginGuard
+from sentient.auth.wiring import auth_service_for, login_guard_for
 from sentient.db_wiring import build_engine, retry_policy
 from sentient.model_wiring import ModelRuntime, build_model_runtime, llm_config
 from sentient.ratelimit import Limiter, make_limiter
@@ -48,6 +49,7 @@ class AppState:
     model: ModelRuntime  # the LLM (issue 5); started by the app's lifespan / the CLI
     whatsapp: WhatsAppRuntime  # the reply worker and the Twilio clients (alerts send through them too)
     auth: AuthService
+    login_guard: LoginGuard  # wrong-password throttle per source and the owner's attack alarm
     limiter: Limiter  # per-user sign-in and chat limits (Redis when REDIS_URL is set)
     flusher: SpoolFlusher  # writes chat-log rows spooled while the database was down
 
@@ -80,6 +82,7 @@ class AppState:
             model=model,
             whatsapp=WhatsAppRuntime.build(settings, sessions, chat),
             auth=auth_service_for(settings, sessions),
+            login_guard=login_guard_for(settings, sessions),
             limiter=make_limiter(settings.redis_url),
             flusher=SpoolFlusher(spool, settings.chatlog_flush_s),
         )
@@ -130,7 +133,7 @@ def _memory(settings: Settings) -> ConversationMemory | None:
     """Follow-up context shared by every replica and worker when REDIS_URL is set; in-process otherwise."""
     if not settings.redis_url:
         return None
-    return RedisMemory.from_url(settings.redis_url, settings.secret_key.get_secret_value().encode())
+    return RedisMemory.from_url(settings.redis_url, settings.signing_secret().encode())
 
 
 def _retrieval(settings: Settings) -> RetrievalHub | None:

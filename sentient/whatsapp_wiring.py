@@ -44,18 +44,20 @@ def make_rest(settings: Settings) -> TwilioRest | None:
     )
 
 
+def make_mailer(settings: Settings) -> Mailer | None:
+    """The SMTP sender for one-time codes and sign-in alarms, or None without SMTP_HOST."""
+    if not settings.smtp_host:
+        return None
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return Mailer(settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_user, password)
+
+
 def make_policy(settings: Settings) -> GatePolicy:
     """The identity gate's settings: OTP secret, rate limiter (Redis when REDIS_URL is set), SMTP."""
-    mailer = None
-    if settings.smtp_host:
-        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-        mailer = Mailer(
-            settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_user, password
-        )
     return GatePolicy(
-        secret=settings.secret_key.get_secret_value(),
+        secret=settings.signing_secret(),
         limiter=make_rate_limiter(settings.redis_url, settings.whatsapp_rate_per_min),
-        mailer=mailer,
+        mailer=make_mailer(settings),
         max_body=settings.whatsapp_max_body,
         notice_every=timedelta(hours=settings.whatsapp_notice_hours),
         require_otp=settings.whatsapp_require_otp,

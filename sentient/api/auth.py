@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from sentient.auth.current import request_caller
 from sentient.auth.service import AuthError
+from sentient.auth.throttle import Throttled, normalise_username
 from sentient.auth.wiring import client_ip
-from sentient.deps import AuthDep, LimiterDep, SettingsDep, StateDep
+from sentient.deps import AuthDep, LimiterDep, LoginGuardDep, SettingsDep, StateDep
 from sentient.errors import ApiError
 from warehouse.schema import AdmUser
 
@@ -38,17 +39,32 @@ def as_api_error(exc: AuthError) -> ApiError:
 
 @router.post("/login")
 def login(
-    body: LoginRequest, request: Request, auth: AuthDep, limiter: LimiterDep, settings: SettingsDep
+    body: LoginRequest,
+    request: Request,
+    auth: AuthDep,
+    guard: LoginGuardDep,
+    limiter: LimiterDep,
+    settings: SettingsDep,
 ) -> dict[str, object]:
     """Exchange a password for an access token (15 minutes) and a refresh token."""
     ip = client_ip(request)
-    if not limiter.hit("login", f"{body.username.lower()}|{ip}", settings.rate_login_per_min):
-        raise ApiError(429, "rate_limited", "Too many sign-in attempts; wait a minute.")
+    if not limiter.hit("login", f"{normalise_username(body.username)}|{ip}", settings.rate_login_per_min):
+        raise ApiError(
+            429, "rate_limited", "Too many sign-in attempts; wait a minute.", {"Retry-After": "60"}
+        )
     try:
-        pair = auth.login(body.username, body.password, ip, request.headers.get("user-agent"))
+        pair = guard.login(auth, body.username, body.password, ip, request.headers.get("user-agent"))
+    except Throttled as exc:
+        raise throttled_error(exc) from exc
     except AuthError as exc:
         raise as_api_error(exc) from exc
     return pair.as_json()
+
+
+def throttled_error(exc: Throttled) -> ApiError:
+    """429 with Retry-After for a source that used up its wrong-password budget."""
+    message = "Too many failed sign-ins from this address; try again later."
+    return ApiError(429, "rate_limited", message, {"Retry-After": str(exc.retry_after)})
 
 
 @router.post("/refresh")

@@ -3,11 +3,10 @@ the `user` named in the body; the per-user chat rate limit (signed-in users); th
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from fastapi import Request
 
 from sentient.auth.current import request_caller
+from sentient.auth.origin import same_origin
 from sentient.auth.service import AuthError, AuthService
 from sentient.deps import require_api_key
 from sentient.errors import ApiError
@@ -24,8 +23,9 @@ def resolve_chat_user(
     except AuthError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from exc
     if signed is not None:
-        if "authorization" not in request.headers:
-            _same_origin(request)  # cookie-authenticated: refuse cross-site requests (CSRF)
+        if "authorization" not in request.headers and not same_origin(request, state.settings):
+            # cookie-authenticated from a foreign page: SameSite=Lax aside, refuse it (CSRF)
+            raise ApiError(403, "csrf", "Cross-site request refused.")
         if body_user and body_user not in (signed.caller.username, signed.caller.phone):
             raise ApiError(403, "forbidden", "A signed-in user may only chat as themselves.")
         user = signed.caller.username
@@ -41,10 +41,3 @@ def resolve_chat_user(
             raise ApiError(422, "invalid_request", "user: required without a sign-in token")
         user = body_user
     return user
-
-
-def _same_origin(request: Request) -> None:
-    """SameSite=Lax already withholds the cookies cross-site; a foreign Origin is refused as well."""
-    origin = request.headers.get("origin")
-    if origin and urlsplit(origin).netloc != request.headers.get("host", ""):
-        raise ApiError(403, "csrf", "Cross-site request refused.")

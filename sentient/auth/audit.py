@@ -15,6 +15,7 @@ LOGIN_LOCKED = "LOGIN_LOCKED"
 LOGOUT = "LOGOUT"
 TOKEN_REUSE = "TOKEN_REUSE"
 SESSION_REVOKE = "SESSION_REVOKE"
+LOGIN_ATTACK = "LOGIN_ATTACK"  # the owner was told that their password is being guessed
 
 
 def audit(

@@ -28,13 +28,11 @@ class AuthError(Exception):
 
 @dataclass(frozen=True)
 class AuthPolicy:
-    """Lifetimes and lockout rules (from Settings)."""
+    """Token lifetimes (from Settings); throttling of wrong passwords lives in sentient/auth/throttle.py."""
 
     secret: str
     access_min: int = 15
     refresh_days: int = 7
-    max_failures: int = 5
-    lock_min: int = 30
 
 
 @dataclass(frozen=True)
@@ -78,12 +76,12 @@ class AuthService:
     def login(
         self, username: str, password: str, ip: str | None = None, agent: str | None = None
     ) -> TokenPair:
-        """Check the password (with lockout) and open a new session family."""
+        """Check the password and open a new session family (an administrator's lock still refuses)."""
         now = self.clock()
         refused: AuthError | None = None
         pair: TokenPair | None = None
-        # Refusals are decided inside the transaction but raised after it commits: the failure count, the
-        # lock and the audit row must survive the refusal.
+        # Refusals are decided inside the transaction but raised after it commits: the failure count and the
+        # audit row must survive the refusal.
         with self.sessions() as s, s.begin():
             user = s.scalar(
                 select(AdmUser).where(AdmUser.username == username.strip(), AdmUser.deleted_at.is_(None))
@@ -96,7 +94,7 @@ class AuthService:
             elif user.locked_until is not None and user.locked_until > now:
                 a.audit(s, a.LOGIN_LOCKED, now, user.id, ip, until=user.locked_until.isoformat())
                 AUTH_EVENTS.labels(event="locked").inc()
-                refused = AuthError(423, "account_locked", "Too many failed sign-ins; try again later.")
+                refused = AuthError(423, "account_locked", "This account is locked; ask an administrator.")
             elif not verify_password(user.password_hash, password):
                 self._failed(s, user, now, ip)
                 refused = BAD_CREDENTIALS
@@ -167,16 +165,19 @@ class AuthService:
         return int(n or 0)
 
     def check_access(self, token: str) -> AccessClaims:
-        """Claims of a valid access token whose session family is still live (revocation is immediate)."""
+        """Claims of a valid access token whose session family is the subject's and still live (revocation is
+        immediate)."""
         now = self.clock()
         try:
-            claims = decode_access(self.policy.secret, token, now)
+            claims = decode_access(self.policy.secret, token, now, self.policy.access_min)
         except Exception as exc:
             raise AuthError(401, "invalid_token", "Sign in again.") from exc
         with self.sessions() as s:
             live = s.scalar(
                 select(func.count(AdmSession.id)).where(
                     AdmSession.family_id == claims.family_id,
+                    # the sign-in must be the subject's own: a token naming another user's session is forged
+                    AdmSession.user_id == claims.user_id,
                     AdmSession.is_revoked.is_(False),
                     AdmSession.expires_at > now,
                 )
@@ -186,11 +187,10 @@ class AuthService:
         return claims
 
     def _failed(self, s: Session, user: AdmUser, now: datetime, ip: str | None) -> None:
+        # Counted for the record only: locking the account here would let any stranger lock its owner out
+        # (the throttle in sentient/auth/throttle.py slows down the source instead).
         user.failed_login_count = (user.failed_login_count or 0) + 1
-        locked = user.failed_login_count >= self.policy.max_failures
-        if locked:
-            user.locked_until, user.failed_login_count = now + timedelta(minutes=self.policy.lock_min), 0
-        a.audit(s, a.LOGIN_FAILED, now, user.id, ip, locked=int(locked))
+        a.audit(s, a.LOGIN_FAILED, now, user.id, ip)
         AUTH_EVENTS.labels(event="login_failed").inc()
 
     def _open(

@@ -12,6 +12,7 @@ import jwt
 
 ALGORITHM = "HS256"
 ISSUER = "sentient-factory"
+_SKEW_S = 60  # replicas' clocks may differ a little; a token "issued" further ahead is forged
 
 
 @dataclass(frozen=True)
@@ -50,21 +51,32 @@ def issue_access(
     return jwt.encode(claims, signing_key(secret), algorithm=ALGORITHM), expires
 
 
-def decode_access(secret: str, token: str, now: datetime) -> AccessClaims:
-    """The claims of a valid access token (checked against `now`), else InvalidToken."""
+def decode_access(secret: str, token: str, now: datetime, max_minutes: int) -> AccessClaims:
+    """The claims of a valid access token (checked against `now`), else InvalidToken.
+
+    A token that claims a longer life than `max_minutes` is refused whatever its `exp` says: we never
+    issue one, so it was made with a leaked key or by a bug, and it must not outlive a revocation window.
+    """
     try:
         claims = jwt.decode(
             token,
             signing_key(secret),
             algorithms=[ALGORITHM],  # pinned: never accept "none" or an asymmetric confusion
             issuer=ISSUER,
-            options={"require": ["exp", "sub", "sid", "typ"], "verify_exp": False},
+            options={
+                "require": ["exp", "iat", "sub", "sid", "typ"],
+                "verify_exp": False,
+                "verify_iat": False,
+            },
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     # Expiry is checked against our clock (tests move it), not the wall clock.
     if claims.get("typ") != "access" or int(claims["exp"]) <= int(now.timestamp()):
         raise InvalidToken("expired or not an access token")
+    issued, expires = int(claims["iat"]), int(claims["exp"])
+    if expires - issued > max_minutes * 60 or issued > int(now.timestamp()) + _SKEW_S:
+        raise InvalidToken("lifetime longer than ACCESS_TOKEN_MIN or issued in the future")
     return AccessClaims(
         user_id=int(claims["sub"]),
         username=str(claims.get("usr", "")),

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from sentient.auth.cookies import set_session_cookies
 from sentient.auth.current import Signed, caller_from_cookies
+from sentient.auth.origin import same_origin
 from sentient.auth.service import AuthError
 from sentient.deps import AuthDep, StateDep
 from sentient.state import AppState
@@ -49,6 +50,12 @@ def web_user(request: Request, state: StateDep, auth: AuthDep) -> Signed:
         raise WebError(401, exc.message) from exc
     request.state.renewed = signed.renewed
     return signed
+
+
+def form_origin(request: Request, state: StateDep) -> None:
+    """403 for a form posted from a foreign page (CSRF); every POST under sentient/web/ depends on it."""
+    if not same_origin(request, state.settings):
+        raise WebError(403, "This form was sent from another site; open the page here and try again.")
 
 
 def require(signed: Signed, permission: str | tuple[str, ...]) -> None:
@@ -108,3 +115,4 @@ def render(
 
 
 UserDep = Annotated[Signed, Depends(web_user)]
+FormOrigin = Depends(form_origin)

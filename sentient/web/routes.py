@@ -11,10 +11,11 @@ from starlette.responses import RedirectResponse, Response
 from sentient.auth.cookies import clear_session_cookies, set_session_cookies
 from sentient.auth.current import REFRESH_COOKIE
 from sentient.auth.service import AuthError
+from sentient.auth.throttle import Throttled, normalise_username
 from sentient.auth.wiring import client_ip
-from sentient.deps import AuthDep, LimiterDep, StateDep
+from sentient.deps import AuthDep, LimiterDep, LoginGuardDep, StateDep
 from sentient.web import data
-from sentient.web.context import UserDep, menus_for, render, require
+from sentient.web.context import FormOrigin, UserDep, menus_for, render, require
 from sentient.web.errors import WebError
 from warehouse.periods import month_start
 
@@ -34,11 +35,12 @@ def login_page(request: Request, state: StateDep, next: str | None = None) -> Re
     return render(request, state, None, "login.html", next=_next(next), error=None)
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[FormOrigin])
 def login_submit(
     request: Request,
     state: StateDep,
     auth: AuthDep,
+    guard: LoginGuardDep,
     limiter: LimiterDep,
     username: Annotated[str, Form(max_length=50)],
     password: Annotated[str, Form(max_length=256)],
@@ -46,27 +48,32 @@ def login_submit(
 ) -> Response:
     """Check the password; on success set the HttpOnly cookies and go to the page asked for."""
     ip = client_ip(request)
-    if not limiter.hit("login", f"{username.lower()}|{ip}", state.settings.rate_login_per_min):
-        return render(
-            request,
-            state,
-            None,
-            "login.html",
-            429,
-            next=_next(next),
-            error="Too many attempts; wait a minute.",
-        )
+    if not limiter.hit("login", f"{normalise_username(username)}|{ip}", state.settings.rate_login_per_min):
+        return _refused(request, state, next, 429, "Too many attempts; wait a minute.", 60)
     try:
-        pair = auth.login(username, password, ip, request.headers.get("user-agent"))
+        pair = guard.login(auth, username, password, ip, request.headers.get("user-agent"))
+    except Throttled as exc:
+        message = "Too many failed sign-ins from here; try again later."
+        return _refused(request, state, next, 429, message, exc.retry_after)
     except AuthError as exc:
-        return render(request, state, None, "login.html", exc.status, next=_next(next), error=exc.message)
+        return _refused(request, state, next, exc.status, exc.message)
     response = RedirectResponse(_next(next), status_code=303)
     st = state.settings
     set_session_cookies(response, pair, st.cookie_secure, st.access_token_min, st.refresh_token_days)
     return response
 
 
-@router.post("/logout")
+def _refused(
+    request: Request, state: StateDep, next: str, status: int, error: str, retry_after: int | None = None
+) -> Response:
+    """The sign-in form again, with the reason (and Retry-After when throttled)."""
+    response = render(request, state, None, "login.html", status, next=_next(next), error=error)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@router.post("/logout", dependencies=[FormOrigin])
 def logout(request: Request, auth: AuthDep) -> Response:
     """End this browser's sign-in (audited) and forget its cookies."""
     refresh = request.cookies.get(REFRESH_COOKIE)
@@ -192,7 +199,7 @@ def chat_page(request: Request, state: StateDep, user: UserDep) -> Response:
     return render(request, state, user, "chat.html", question="", reply=None)
 
 
-@router.post("/chat")
+@router.post("/chat", dependencies=[FormOrigin])
 def chat_submit(
     request: Request,
     state: StateDep,

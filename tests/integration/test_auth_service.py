@@ -40,17 +40,25 @@ def _codes(call: object) -> str:
     return caught.value.code
 
 
-def test_lock_lasts_thirty_minutes_then_a_good_password_resets_it(auth: AuthService, clock: Clock) -> None:
-    for _ in range(5):
+def test_failures_never_lock_the_account_in_the_service(auth: AuthService, seeded_engine: Engine) -> None:
+    """Locking on failures let any stranger lock the owner out; the throttle slows sources instead."""
+    for _ in range(12):
         assert _codes(lambda: auth.login("jane.smith", "nope")) == "invalid_credentials"
-    clock.now = T0 + timedelta(minutes=29)
-    assert _codes(lambda: auth.login("jane.smith", DEV_PASSWORD)) == "account_locked"
-    clock.now = T0 + timedelta(minutes=31)
     assert auth.login("jane.smith", DEV_PASSWORD).username == "jane.smith"
-    # the count started again from zero: four more failures do not lock
-    for _ in range(4):
-        _codes(lambda: auth.login("jane.smith", "nope"))
-    assert auth.login("jane.smith", DEV_PASSWORD).username == "jane.smith"
+    with seeded_engine.connect() as conn:
+        until = conn.execute(text("SELECT locked_until FROM adm_user WHERE username = 'jane.smith'")).scalar()
+    assert until is None
+
+
+def test_an_administrators_lock_still_refuses(auth: AuthService, seeded_engine: Engine, clock: Clock) -> None:
+    with seeded_engine.begin() as conn:
+        conn.execute(
+            text("UPDATE adm_user SET locked_until = :t WHERE username = 'john.doe'"),
+            {"t": T0 + timedelta(minutes=10)},
+        )
+    assert _codes(lambda: auth.login("john.doe", DEV_PASSWORD)) == "account_locked"
+    clock.now = T0 + timedelta(minutes=11)
+    assert auth.login("john.doe", DEV_PASSWORD).username == "john.doe"
 
 
 def test_access_token_lives_fifteen_minutes_refresh_token_seven_days(auth: AuthService, clock: Clock) -> None:

@@ -23,8 +23,7 @@ def web_settings(engine: Engine, today: date, data_dir: Path, **extra: object) -
         database_url=engine.url.render_as_string(hide_password=False),
         factory_today=today,
         data_dir=data_dir,
-        api_key=API_KEY,  # type: ignore[arg-type]
-        **extra,  # type: ignore[arg-type]
+        **{"api_key": API_KEY, **extra},  # type: ignore[arg-type]
     )
 
 

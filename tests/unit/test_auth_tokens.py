@@ -29,26 +29,26 @@ def test_missing_or_foreign_hash_never_matches(stored: str | None) -> None:
 def test_access_token_round_trip_and_expiry() -> None:
     token, expires = issue_access(SECRET, 7, "director", "fam-1", NOW, 15)
     assert expires == NOW + timedelta(minutes=15)
-    claims = decode_access(SECRET, token, NOW + timedelta(minutes=14, seconds=59))
+    claims = decode_access(SECRET, token, NOW + timedelta(minutes=14, seconds=59), 15)
     assert (claims.user_id, claims.username, claims.family_id) == (7, "director", "fam-1")
     with pytest.raises(InvalidToken):
-        decode_access(SECRET, token, NOW + timedelta(minutes=15))
+        decode_access(SECRET, token, NOW + timedelta(minutes=15), 15)
 
 
 def test_forged_tampered_and_unsigned_tokens_are_refused() -> None:
     token, _ = issue_access(SECRET, 7, "director", "fam-1", NOW, 15)
     with pytest.raises(InvalidToken):
-        decode_access("another-secret", token, NOW)
+        decode_access("another-secret", token, NOW, 15)
     head, body, sig = token.split(".")
     with pytest.raises(InvalidToken):
-        decode_access(SECRET, f"{head}.{body}.{sig[:-2]}xx", NOW)
+        decode_access(SECRET, f"{head}.{body}.{sig[:-2]}xx", NOW, 15)
     unsigned = jwt.encode(
         {"sub": "1", "sid": "f", "typ": "access", "iss": "sentient-factory", "exp": 2_000_000_000},
         key=None,
         algorithm="none",
     )
     with pytest.raises(InvalidToken):
-        decode_access(SECRET, unsigned, NOW)
+        decode_access(SECRET, unsigned, NOW, 15)
 
 
 def test_refresh_tokens_are_random_and_stored_hashed() -> None:
