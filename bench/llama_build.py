@@ -43,16 +43,23 @@ def builds() -> list[tuple[str, str | None]]:
     return [("installed (portable)", None), *[(label, path) for label, path in extra]]
 
 
+def packaged_gguf() -> Path | str:
+    """The packaged model file, or why the local-model benchmarks cannot run (printed, for the figures)."""
+    why = "llama-cpp-python[server] is not installed"
+    if llama_server_available():
+        try:
+            return find_gguf()
+        except SidecarError as exc:
+            why = str(exc)
+    print(f"skipped: {why}")
+    return why
+
+
 def llama_section(args: argparse.Namespace) -> dict[str, Any]:
     """Batched vs one-token prompt processing, per build; skipped with the reason without llama.cpp."""
-    if not llama_server_available():
-        print("skipped: llama-cpp-python is not installed")
-        return {"skipped": "llama-cpp-python not installed"}
-    try:
-        gguf = find_gguf()
-    except SidecarError as exc:
-        print(f"skipped: {exc}")
-        return {"skipped": str(exc)}
+    gguf = packaged_gguf()
+    if isinstance(gguf, str):
+        return {"skipped": gguf}
     rows = [
         {"build": label, **run_child(gguf, n_batch, path)} for label, path in builds() for n_batch in (512, 1)
     ]

@@ -24,13 +24,14 @@ from agent.core import Reply
 from agent.factory import make_agent
 from agent.llm import LlmAgent, LlmConfig
 from agent.llm_support import context_items, phrasable
+from bench.llama_build import packaged_gguf
 from channels.identity import load_caller
 from eval.facts import render as fill
 from eval.facts import resolve_vars
 from eval.golden import load_golden
 from models.breaker import BreakerConfig, CircuitBreaker, GuardedModel
 from models.openai_compat import OpenAICompatModel, Timeouts
-from models.sidecar import MODEL_ALIAS, Sidecar, SidecarError, find_gguf, llama_server_available
+from models.sidecar import MODEL_ALIAS, Sidecar
 from prompts import ContextItem, render
 from tools.registry import Caller
 from warehouse.db import make_engine, make_session_factory
@@ -143,14 +144,9 @@ async def run_model(
 def llm_section(args: argparse.Namespace) -> dict[str, Any]:
     """Run the local model bench; skipped with the reason when llama.cpp or the GGUF is missing."""
     limit = int(os.environ.get("BENCH_LLM_TURNS", "16"))
-    if not llama_server_available():
-        print("skipped: llama-cpp-python[server] is not installed")
-        return {"skipped": "llama-cpp-python[server] not installed"}
-    try:
-        gguf = find_gguf()
-    except SidecarError as exc:
-        print(f"skipped: {exc}")
-        return {"skipped": str(exc)}
+    gguf = packaged_gguf()
+    if isinstance(gguf, str):
+        return {"skipped": gguf}
     with scratch_warehouse() as (engine, tmp):
         sessions = make_session_factory(engine)
         agent = make_agent(sessions, SPEC_TODAY)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import sessionmaker
@@ -21,6 +19,7 @@ from sentient.auth.service import AuthError, AuthPolicy, AuthService
 from sentient.auth.throttle import FailureCounts, LoginGuard, Throttled, ThrottlePolicy
 from tests.integration.web_support import app_client, web_settings
 from tests.redisutil import REDIS_TEST_URL, live_redis
+from tests.smtputil import Inbox, smtp_server
 from warehouse.seed.access import DEV_PASSWORD
 
 STRANGER, OWNER, THIRD = ("203.0.113.9", 40000), ("198.51.100.7", 40000), ("192.0.2.44", 40000)
@@ -123,27 +122,10 @@ def test_one_source_spraying_many_names_is_throttled_alone(
     assert ok.status_code == 200
 
 
-class Inbox:
-    """aiosmtpd handler keeping every message."""
-
-    def __init__(self) -> None:
-        self.mails: list[str] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.mails.append(envelope.content.decode())
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 def test_without_whatsapp_the_owner_gets_one_email_per_window(

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import re
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from channels.whatsapp.ratelimit import RedisRateLimiter
 from tests.integration.wa_harness import DIRECTOR, AiChat, Wa, WaInbound, running
 from tests.redisutil import live_redis
+from tests.smtputil import Inbox, smtp_server
 from warehouse.schema import AdmUser
 
 STRANGER, RESIGNED, OPERATOR = "+6289999999999", "+6281100000005", "+6281100000004"
@@ -124,30 +121,10 @@ def test_rate_limit_in_redis(seeded_engine: Engine, spec_today: date, tmp_path: 
     client.close()
 
 
-class Inbox:
-    """aiosmtpd handler keeping every message."""
-
-    def __init__(self) -> None:
-        self.mails: list[str] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.mails.append(envelope.content.decode())
-        return "250 OK"
-
-    def codes(self) -> list[str]:
-        return [m for mail in self.mails for m in re.findall(r"code is (\d{6})", mail)]
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture
