@@ -27,7 +27,16 @@ def whatsapp_worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_forever(runtime.worker, wake, stop, settings.whatsapp_poll_s)
+        # The model phrases this process's answers as it does in `serve` (it was never started here, so a
+        # separate worker always answered in fallback), and chat-log rows spooled during a database blip
+        # are written by this process's own flusher.
+        await state.model.astart()
+        await state.flusher.start()
+        try:
+            await run_forever(runtime.worker, wake, stop, settings.whatsapp_poll_s)
+        finally:
+            await state.flusher.stop()
+            await state.model.astop()
 
     try:
         asyncio.run(main())
