@@ -4,13 +4,27 @@ service). A missing file raises: a set that is silently empty would make its tes
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 from guardrails.evaluate import Payload
 
-SECURITY_DIR = Path(__file__).resolve().parents[2] / "shared" / "security"  # /work/shared/security
+
+def shared_dir() -> Path:
+    """The workplace's shared data folder: $SHARED_DIR, else the nearest `shared/` beside the checkout or
+    above it (a clone elsewhere on the machine still finds /work/shared), else ../shared."""
+    if os.environ.get("SHARED_DIR"):
+        return Path(os.environ["SHARED_DIR"])
+    here = Path(__file__).resolve()
+    for folder in [*here.parents, Path("/work")]:
+        if (folder / "shared" / "security").is_dir():
+            return folder / "shared"
+    return here.parents[2] / "shared"
+
+
+SECURITY_DIR = shared_dir() / "security"
 _QUOTED = re.compile(r"'([^']{2,80})'|\"([^\"]{2,80})\"")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 

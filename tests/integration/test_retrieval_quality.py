@@ -26,9 +26,10 @@ from retrieval.rerank import CrossEncoderReranker, find_local_cross_encoder
 from retrieval.search import HybridSearcher
 from retrieval.store import ChromaStore
 from retrieval.types import Hit
+from tests.security_data import shared_dir
 from textkit.tokens import TokenCounter
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+CORPUS = shared_dir() / "corpus"
 DOCS, QA = CORPUS / "linuxcnc", CORPUS / "linuxcnc-qa-dev.jsonl"
 
 pytestmark = pytest.mark.slow
