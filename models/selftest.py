@@ -52,7 +52,8 @@ def exit_reason(returncode: int | None) -> str:
 def run_self_test(
     base_url: str, model: str, process: subprocess.Popen[bytes] | None, timeout_s: float = 60.0
 ) -> SelfTest:
-    """POST one chat completion to base_url; a dead process afterwards names the signal that killed it."""
+    """POST one chat completion to base_url; a process that died of it, during or just after the answer,
+    is named by the signal that killed it."""
     body = {"model": model, "messages": TEST_MESSAGES, "max_tokens": 8, "temperature": 0}
     started = time.perf_counter()
     try:
@@ -62,7 +63,9 @@ def run_self_test(
         usage = response.json().get("usage") or {}
         prompt, completion = int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
     except (httpx.HTTPError, ValueError) as exc:
-        return SelfTest(False, _failure(process, exc))
+        return SelfTest(False, _crash(process) or f"local model failed a test prompt: {_detail(exc)}")
+    if not _serving(base_url):  # it answered, then died of the prompt
+        return SelfTest(False, _crash(process) or "local model stopped answering after its test prompt")
     if prompt < 2 or completion < 1:  # a server that skipped the work would pass silently otherwise
         return SelfTest(
             False, f"local model returned an empty test completion ({prompt}+{completion} tokens)"
@@ -70,15 +73,25 @@ def run_self_test(
     return SelfTest(True, None, prompt, completion, seconds)
 
 
-def _failure(process: subprocess.Popen[bytes] | None, exc: Exception) -> str:
-    if process is not None:
-        try:  # a crash closes the connection a moment before the process is reaped
-            code = process.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            code = None
-        if code is not None:
-            return f"local model crashed on a test prompt: {exit_reason(code)}"
-    detail = (
-        f"HTTP {exc.response.status_code}" if isinstance(exc, httpx.HTTPStatusError) else type(exc).__name__
-    )
-    return f"local model failed a test prompt: {detail}"
+def _serving(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/models", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _crash(process: subprocess.Popen[bytes] | None) -> str | None:
+    """'local model crashed on a test prompt: SIGSEGV' when the process has ended, else None."""
+    if process is None:
+        return None
+    try:  # a crash closes the connection a moment before the process is reaped
+        code = process.wait(timeout=2.0)
+    except subprocess.TimeoutExpired:
+        return None
+    return f"local model crashed on a test prompt: {exit_reason(code)}"
+
+
+def _detail(exc: Exception) -> str:
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__

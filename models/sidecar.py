@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
 import importlib.util
 import logging
 import os
@@ -96,7 +95,6 @@ class Sidecar:
     # prompt must not restart for ever, loading the model on the cores the app needs.
     max_crashes: int = 5
     stable_s: float = 60.0  # up this long after a start: the crash count starts again from zero
-    self_test: bool = True
     observer: Observer | None = field(default=None, repr=False)
     program: list[str] | None = None  # the server's argv before its options; default: llama_cpp.server
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -172,16 +170,9 @@ class Sidecar:
         raise SidecarError(f"local model server not ready after {self.startup_timeout_s:.0f} s")
 
     def _run_self_test(self) -> None:
-        if not self.self_test:
-            return
-        self.last_test = run_self_test(self.base_url, self.alias, self.process)
-        if not self.last_test.ok:
-            raise SidecarError(self.last_test.reason or "local model failed its self-test")
-        if not self.healthy() and self.process is not None:  # answered, then died of it
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(2.0)
-            raise SidecarError(f"local model crashed on a test prompt: {exit_reason(self.process.poll())}")
-        test = self.last_test
+        self.last_test = test = run_self_test(self.base_url, self.alias, self.process)
+        if not test.ok:
+            raise SidecarError(test.reason or "local model failed its self-test")
         log.info(
             "local model self-test passed: %d+%d tokens in %.2f s",
             test.prompt_tokens,
@@ -199,10 +190,6 @@ class Sidecar:
     def alive(self) -> bool:
         """The process runs."""
         return self.process is not None and self.process.poll() is None
-
-    def resume(self) -> None:
-        """Let the supervisor (re)start the server again after a failed start."""
-        self._stopping = False
 
     def stop(self, grace_s: float = 5.0) -> None:
         """Terminate the server (kill after the grace period); the supervisor will not restart it."""

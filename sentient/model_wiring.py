@@ -13,7 +13,7 @@ from agent.llm import LlmConfig
 from models.breaker import BreakerConfig, BreakerState, CircuitBreaker, GuardedModel
 from models.masking import MaskingModel
 from models.openai_compat import OpenAICompatModel, Timeouts
-from models.sidecar import Sidecar, SidecarError, find_gguf
+from models.sidecar import READY, Sidecar, SidecarError, find_gguf
 from sentient.settings import Settings
 from telemetry.metrics import set_breaker_state, set_sidecar_state
 
@@ -151,7 +151,7 @@ class ModelRuntime:
             }
             # The sidecar's own reason is the current one ("crashed on a test prompt: SIGSEGV"); a start
             # failure the supervisor has since repaired is history.
-            error = None if car.state == "ready" and car.alive() else (car.reason or self.error)
+            error = None if car.state == READY and car.alive() else (car.reason or self.error)
         if error:
             out["error"] = error
         out["ok"] = self.model is not None and out["state"] == "closed" and "error" not in out
