@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
 import threading
 import time
 import uuid
@@ -21,9 +19,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from models.sidecar import free_port
 from tests.dbutil import PG_ADMIN_URL, fresh_database
 from tests.integration.tcp_proxy import TcpProxy
-from tests.integration.test_scale_out import BIN, free_port, start, wait_http
+from tests.procutil import BIN, start, stop, wait_http
 from warehouse.seed.base import seed_base
 from warehouse.seed.calendar import SPEC_TODAY
 
@@ -73,15 +72,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Engine, TcpProxy]]:
             wait_http(f"http://127.0.0.1:{port}/readyz", proc, "sentient serve")
             yield f"http://127.0.0.1:{port}", engine, proxy
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            proxy.close()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:  # reaped either way: no stray server in the next test
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                raise
+            proxy.close()  # first: a query hung on the proxy would otherwise hold up the server's shutdown
+            assert not stop([proc], grace_s=30), "sentient serve did not stop within 30 s of SIGTERM"
 
 
 class Load:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from models.sidecar import free_port
 from sentient import doctor_checks as c
 from sentient.settings import Settings
 from tests.llamautil import local_gguf
@@ -46,12 +47,6 @@ def test_database_check_tells_an_unmigrated_or_unreachable_one_what_to_do(tmp_pa
         settings_for(tmp_path, database_url=f"postgresql+psycopg://postgres@127.0.0.1:{closed}/x")
     )
     assert gone.status == c.FAIL and "OperationalError" in gone.detail and "DATABASE_URL" in gone.fix
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_redis_check_pings_a_real_server_and_names_a_dead_one(tmp_path: Path) -> None:

@@ -8,18 +8,16 @@ process are found through either replica; killing a replica mid-stream loses no 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -28,33 +26,17 @@ from sqlalchemy import Engine
 from twilio.request_validator import RequestValidator
 
 from channels.whatsapp.fake_twilio import FakeTwilio
+from models.sidecar import free_port
 from tests.dbutil import fresh_database
 from tests.integration.wa_harness import DIRECTOR, PUBLIC, SENDER, new_sid
+from tests.procutil import BIN, start, stop, wait_http
 from tests.redisutil import live_redis
 from warehouse.seed.base import seed_base
 from warehouse.seed.calendar import SPEC_TODAY
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-BIN = Path(sys.executable).parent
 REDIS_DB = 11  # this test's own database: flushed at start, used by nothing else
 RATE_PER_MIN = 6
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"{what} exited with {proc.returncode}"
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not answer {url}")
 
 
 @dataclass
@@ -99,11 +81,6 @@ class Cluster:
         return got
 
 
-def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     live_redis()  # skips (or fails in CI) without a server
@@ -112,7 +89,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     chroma_port = free_port()
     procs: dict[str, subprocess.Popen[bytes]] = {}
     with fresh_database("postgres", tmp_path) as engine, FakeTwilio() as fake:
-        seed_base(engine, SPEC_TODAY, _tz())
+        seed_base(engine, SPEC_TODAY, ZoneInfo("Asia/Jakarta"))
         procs["chroma"] = start(
             [str(BIN / "chroma"), "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1",
              "--port", str(chroma_port)],
@@ -135,24 +112,10 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
                 wait_http(f"{url}/readyz", procs[f"replica{i}"], f"replica {i}")
             yield Cluster(replicas, procs, fake, env, tmp_path)
         finally:
-            for proc in procs.values():
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-            for proc in procs.values():
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+            stop(list(procs.values()))
             engine.dispose()
     redis.flushdb()
     redis.close()
-
-
-def _tz():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Asia/Jakarta")
 
 
 def cluster_env(engine: Engine, fake: FakeTwilio, tmp: Path, chroma_port: int) -> dict[str, str]:
