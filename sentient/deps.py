@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
@@ -10,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from sentient.auth.keys import key_matches, presented_keys
 from sentient.auth.service import AuthService
 from sentient.auth.throttle import LoginGuard
 from sentient.errors import ApiError
@@ -71,9 +71,8 @@ def require_api_key(
 ) -> None:
     """Check X-API-Key (or `Authorization: Bearer <key>`) when API_KEY is set (always in production)."""
     expected = settings.api_key.get_secret_value() if settings.api_key else ""
-    bearer = authorization[7:] if authorization and authorization.lower().startswith("bearer ") else ""
-    given = x_api_key or bearer
-    if expected and not hmac.compare_digest(expected.encode(), given.encode()):
+    given = presented_keys(x_api_key, authorization)[:1]  # X-API-Key wins over a bearer, as before
+    if expected and not key_matches(expected, given):
         raise ApiError(401, "unauthorized", "A valid X-API-Key header is required.")
 
 

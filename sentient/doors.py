@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sentient.auth.keys import key_matches, presented_keys
 from sentient.deps import SettingsDep
 from sentient.errors import ApiError, error_body
 from sentient.settings import Settings
@@ -15,25 +15,13 @@ from sentient.settings import Settings
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")  # /docs/oauth2-redirect too (prefix match)
 
 
-def _presented(x_api_key: str | None, authorization: str | None) -> list[str]:
-    """The secrets a request offers: X-API-Key and an `Authorization: Bearer` value."""
-    bearer = (
-        authorization[7:].strip() if authorization and authorization.lower().startswith("bearer ") else ""
-    )
-    return [v for v in (x_api_key or "", bearer) if v]
-
-
-def _matches(expected: str, given: list[str]) -> bool:
-    return bool(expected) and any(hmac.compare_digest(expected.encode(), g.encode()) for g in given)
-
-
 def may_scrape(settings: Settings, x_api_key: str | None, authorization: str | None) -> bool:
     """/metrics is open only while neither API_KEY nor METRICS_TOKEN is set (development)."""
     keys = [s.get_secret_value() for s in (settings.api_key, settings.metrics_token) if s is not None]
     if not keys:
         return True
-    given = _presented(x_api_key, authorization)
-    return any(_matches(key, given) for key in keys)
+    given = presented_keys(x_api_key, authorization)
+    return any(key_matches(key, given) for key in keys)
 
 
 def require_metrics_access(request: Request, settings: SettingsDep) -> None:
@@ -55,7 +43,7 @@ class DocsGate:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        if _matches(self.key, _presented(headers.get("x-api-key"), headers.get("authorization"))):
+        if key_matches(self.key, presented_keys(headers.get("x-api-key"), headers.get("authorization"))):
             await self.app(scope, receive, send)
             return
         body = json.dumps(error_body("unauthorized", "The API schema needs the API key.")).encode()
