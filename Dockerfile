@@ -27,6 +27,8 @@ COPY models models
 COPY alerts alerts
 COPY textkit textkit
 COPY telemetry telemetry
+COPY semantic semantic
+COPY erp erp
 # The same portable llama.cpp build as `make install` (scripts/install-llama.sh is the one recipe).
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --upgrade pip \
@@ -34,8 +36,10 @@ RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install -c constraints.txt .
 
 FROM python:${PYTHON}-slim
-# libgomp: llama.cpp's OpenMP threads; curl-free health checks use python.
+# libgomp: llama.cpp's OpenMP threads; curl-free health checks use python. tesseract: alarm-screen photos
+# sent over WhatsApp (English and Indonesian data).
 RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 \
+        tesseract-ocr tesseract-ocr-eng tesseract-ocr-ind \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 sentient
 COPY --from=build /opt/venv /opt/venv

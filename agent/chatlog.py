@@ -72,21 +72,3 @@ def _exists(session: Session, values: ChatRow) -> bool:
         AiChat.user_id.is_not_distinct_from(values["user_id"]),
     )
     return session.execute(query.limit(1)).first() is not None
-
-
-def record_turn(
-    sessions: sessionmaker[Session],
-    tokens: TokenCounter,
-    caller: Caller,
-    message: str,
-    reply: Reply,
-    *,
-    channel: str,
-    latency_ms: int,
-    request_id: str | None = None,
-) -> None:
-    """Append one turn to the chat log (its own short transaction)."""
-    row = turn_row(
-        tokens, caller, message, reply, channel=channel, latency_ms=latency_ms, request_id=request_id
-    )
-    write_row(sessions, row)

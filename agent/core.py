@@ -6,24 +6,40 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from agent.compose.base import COMPOSERS, Style, style_for
-from agent.entities import Gazetteer, extract, resolve_document
+from agent.compose.semantic import compose_clarify, compose_lookup, compose_query, understood_line
+from agent.entities import UUID_RE, extract, resolve_document
 from agent.manuals import ManualSearch, citation, compose_manual_answer, find_passages
 from agent.memory import ConversationMemory, Memory
 from agent.messages import refusal, tool_error, unknown
-from agent.router import route
+from agent.router import Plan
+from agent.understand.clarify import chosen_option
+from agent.understand.context import Context
+from agent.understand.decide import decide
+from agent.understand.names import Names
+from agent.understand.parse import Meaning, Parser
+from semantic.access import denied
+from semantic.catalog import CATALOG
+from semantic.compiler import Compiler
+from semantic.lookup import run_lookup
+from semantic.picker import RollupPicker
+from semantic.query import Lookup, Query
 from textkit.language import detect_language
 from tools.registry import Caller, ToolContext, ToolRegistry, ToolResult
 
 MAX_MESSAGE_CHARS = 2_000
 MANUAL_TOOL = "search_manuals"  # answered by retrieval, not by a warehouse tool
 MANUAL_PERMISSION = "KB.READ"
+QUERY_TOOL, LOOKUP_TOOL = "query_metrics", "lookup_attributes"  # the catalog's two tools
+SEMANTIC_TOOLS = (QUERY_TOOL, LOOKUP_TOOL)
+ROLLUPS = RollupPicker()  # stateless: freshness is read per query
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -83,40 +99,161 @@ class Agent:
         self.reject_threshold_pct, self.shift_plan_min = reject_threshold_pct, shift_plan_min
         self.memory: ConversationMemory = memory or Memory()
         self.manuals = manuals
-        self._gazetteer: tuple[float, Gazetteer] | None = None
-        self._gazetteer_ttl_s = gazetteer_ttl_s
+        self._parser: tuple[float, Parser] | None = None
+        self._names_ttl_s = gazetteer_ttl_s
         self._lock = threading.Lock()
 
     def ask(self, caller: Caller, message: str, conversation_id: str | None = None) -> Reply:
-        """Answer one message from a caller; follow-ups resolve against the conversation's last turn."""
-        text = clean_message(message)
+        """Answer one raw message (cleaned here; no input screening: that is the turn's, agent/screening)."""
+        return self.answer(caller, clean_message(message), conversation_id)
+
+    def answer(self, caller: Caller, text: str, conversation_id: str | None = None) -> Reply:
+        """Answer cleaned text; follow-ups resolve against the conversation's last turn."""
         lang = detect_language(text, caller.lang)
         style = style_for(caller.role, lang)
         key = conversation_id or caller.username
         with self.sessions() as session:
             today = self.today()
-            ents = resolve_document(session, extract(text, self.gazetteer(session)))
-            plan = route(text, lang, today, ents, self.memory.get(key)) if text else None
-            allowed = [t for t in self.registry.tools if self.registry.allowed(t, caller)]
-            if caller.may(MANUAL_PERMISSION):
-                allowed.append(MANUAL_TOOL)
+            parser = self.parser(session)
+            last = self.memory.get(key)
+            plan = chosen_option(text, last)
+            meaning = None
+            if plan is None and text:
+                meaning, plan = self._understand(session, parser, caller, text, lang, today, last)
+            allowed = self.allowed(caller)
             if plan is None:
-                return Reply(unknown(allowed, style), "deterministic", lang)
-            if plan.tool == MANUAL_TOOL:
-                self.memory.put(key, plan)
-                return self._manual_reply(caller, text, plan.args, style, allowed)
-            if not self.registry.allowed(plan.tool, caller):
-                return Reply(
-                    refusal(caller.role_name or caller.role, allowed, style),
-                    "deterministic",
-                    lang,
-                    refused=True,
-                    intent=plan.tool,
-                )
-            ctx = ToolContext(session, today, self.reject_threshold_pct, self.shift_plan_min)
-            result = self.registry.execute(plan.tool, plan.args, caller, ctx)
-        self.memory.put(key, plan)
-        return self._reply(result, style)
+                return Reply(unknown(allowed, style, _echoable(meaning)), "deterministic", lang)
+            reply = self._run(session, caller, plan, style, text, allowed, today)
+            for part in plan.extra:
+                reply = _joined(reply, self._run(session, caller, part, style, text, allowed, today))
+        remembered = next((p for p in [*reversed(plan.extra), plan] if p.tool == "clarify"), plan)
+        if remembered.tool != "cant":
+            self.memory.put(key, remembered)
+        note = understood_line(plan.notes, style)
+        return replace(reply, answer=f"{reply.answer}\n{note}") if note and not reply.refused else reply
+
+    def _understand(
+        self,
+        session: Session,
+        parser: Parser,
+        caller: Caller,
+        text: str,
+        lang: str,
+        today: date,
+        last: Plan | None,
+    ) -> tuple[Meaning, Plan | None]:
+        """Parse and decide; several questions in one message ("...? ...?") become one plan per part."""
+        plans: list[Plan] = []
+        meaning: Meaning | None = None
+        unanswered: list[str] = []
+        for part in split_questions(text):
+            meaning = parser.parse(part, today, lang)
+            docs = resolve_document(session, extract(part)) if meaning.doc or UUID_RE.search(part) else None
+            plan = decide(
+                meaning, Context(lang, today, plans[-1] if plans else last, parser.names, caller.may, docs)
+            )
+            if plan is None:
+                unanswered.append(part)
+            else:
+                plans.append(plan)
+        assert meaning is not None  # split_questions never returns an empty list for a non-empty text
+        if not plans:
+            return meaning, None
+        first = plans[0]
+        for later in plans[1:]:
+            first.extra += [later, *later.extra]
+            first.notes += later.notes
+        if unanswered and len(plans) + len(unanswered) > 1:
+            first.notes.append(
+                ("not answered: " if lang == "en" else "belum bisa dijawab: ")
+                + ", ".join(f"'{u[:40]}'" for u in unanswered[:2])
+            )
+        return meaning, first
+
+    def allowed(self, caller: Caller) -> list[str]:
+        """Tools (and the manual search) this caller may use, for menus."""
+        allowed = [t for t in self.registry.tools if self.registry.allowed(t, caller)]
+        if caller.may(MANUAL_PERMISSION):
+            allowed.append(MANUAL_TOOL)
+        allowed += [f"metric:{m.name}" for m in CATALOG.visible_metrics() if caller.may(m.permission)]
+        allowed += [f"attr:{a.name}" for a in CATALOG.attributes.values() if caller.may(a.permission)]
+        return allowed
+
+    def _run(
+        self,
+        session: Session,
+        caller: Caller,
+        plan: Plan,
+        style: Style,
+        text: str,
+        allowed: list[str],
+        today: date,
+    ) -> Reply:
+        """Run one plan: a clarification, a can't, a catalog query or lookup, the manuals or a tool."""
+        lang = style.lang
+        if plan.tool == "clarify":
+            labels = [o.label for o in plan.options]
+            answer = compose_clarify(plan.args["question"], labels, style)
+            return Reply(answer, "deterministic", lang, intent="clarify")
+        if plan.tool == "cant":
+            return Reply(plan.args["message"], "deterministic", lang)
+        if plan.tool in SEMANTIC_TOOLS:
+            return self._semantic(session, caller, plan, style, allowed, today)
+        if plan.tool == MANUAL_TOOL:
+            return self._manual_reply(caller, text, plan.args, style, allowed)
+        if not self.registry.allowed(plan.tool, caller):
+            return self._refused(caller, plan.tool, style, allowed)
+        ctx = ToolContext(session, today, self.reject_threshold_pct, self.shift_plan_min)
+        return self._reply(self.registry.execute(plan.tool, plan.args, caller, ctx), style)
+
+    def _semantic(
+        self, session: Session, caller: Caller, plan: Plan, style: Style, allowed: list[str], today: date
+    ) -> Reply:
+        """A catalog query or attribute lookup: validated, permission-checked, compiled, composed."""
+        call = [{"name": plan.tool, "args": plan.args}]
+        try:
+            request = (
+                Query.model_validate(plan.args)
+                if plan.tool == QUERY_TOOL
+                else Lookup.model_validate(plan.args)
+            )
+        except ValidationError:
+            return Reply(
+                tool_error("invalid_args", None, style), "deterministic", style.lang, call, intent=plan.tool
+            )
+        if denied(request, caller.permissions):
+            return self._refused(caller, plan.tool, style, allowed)
+        call = [{"name": plan.tool, "args": request.model_dump(mode="json", exclude_none=True)}]
+        names = self.parser(session).names
+        if isinstance(request, Query):
+            result = Compiler(today, rollups=ROLLUPS).run(session, request)  # fresh rollups, else base tables
+            answer = compose_query(result, style, names.name_of)
+            data = result.as_json()
+            # the names the answer shows for filtered codes are part of what it is grounded on
+            data["names"] = {c: names.name_of(k, c) for k, codes in request.filters.items() for c in codes}
+        else:
+            found = run_lookup(session, request, today)
+            answer, data = compose_lookup(found, style), found.as_json()
+            # what the answer shows beside the values: the labels, and text values as plain words
+            # ("Kawasan MM2100" is shown, and read by the grounding check, as its words)
+            data["labels"] = {a: CATALOG.attributes[a].words.label(style.lang) for a in request.attributes}
+            data["words"] = " ".join(
+                w
+                for f in found.found
+                for v in f.values.values()
+                if isinstance(v, str)
+                for w in re.findall(r"[A-Za-z]+|\d+", v)
+            )
+        return Reply(answer, "deterministic", style.lang, call, [data], intent=plan.tool)
+
+    def _refused(self, caller: Caller, tool: str, style: Style, allowed: list[str]) -> Reply:
+        return Reply(
+            refusal(caller.role_name or caller.role, allowed, style),
+            "deterministic",
+            style.lang,
+            refused=True,
+            intent=tool,
+        )
 
     def _manual_reply(
         self, caller: Caller, text: str, args: dict[str, Any], style: Style, allowed: list[str]
@@ -124,13 +261,7 @@ class Agent:
         """A technical question: quoted, cited passages from the manuals the caller's role may read."""
         call = [{"name": MANUAL_TOOL, "args": args}]
         if not caller.may(MANUAL_PERMISSION):
-            return Reply(
-                refusal(caller.role_name or caller.role, allowed, style),
-                "deterministic",
-                style.lang,
-                refused=True,
-                intent=MANUAL_TOOL,
-            )
+            return self._refused(caller, MANUAL_TOOL, style, allowed)
         if self.manuals is None:
             message = style.t(
                 "Maaf, pencarian manual belum tersedia.", "Sorry, manual search is not available."
@@ -163,10 +294,41 @@ class Agent:
             intent=result.name,
         )
 
-    def gazetteer(self, session: Session) -> Gazetteer:
-        """Known names, reloaded every few minutes so new customers and items are recognised."""
+    def parser(self, session: Session) -> Parser:
+        """The parser with the database's names, reloaded every few minutes (new customers, items)."""
         with self._lock:
             now = time.monotonic()
-            if self._gazetteer is None or now - self._gazetteer[0] > self._gazetteer_ttl_s:
-                self._gazetteer = (now, Gazetteer.load(session))
-            return self._gazetteer[1]
+            if self._parser is None or now - self._parser[0] > self._names_ttl_s:
+                self._parser = (now, Parser(Names.load(session)))
+            return self._parser[1]
+
+
+_PARTS = re.compile(r"[?;\n]+")
+MAX_PARTS = 4  # questions answered from one message
+
+
+def split_questions(text: str) -> list[str]:
+    """A message's questions: split at '?', ';' and new lines (one part when there is one question)."""
+    parts = [p.strip() for p in _PARTS.split(text) if len(p.strip()) > 1]
+    return parts[:MAX_PARTS] or [text]
+
+
+ECHO_MAX_WORDS = 10  # a longer message's unknown words are not repeated back (they may be a payload)
+
+
+def _echoable(meaning: Meaning | None) -> list[str]:
+    """The words not understood, to name in the reply: only of a short question, at most three."""
+    if meaning is None or len(meaning.norm.tokens) > ECHO_MAX_WORDS:
+        return []
+    return meaning.leftovers[:3]
+
+
+def _joined(first: Reply, second: Reply) -> Reply:
+    """A multi-part answer: both texts, tools and data, refused only if every part was."""
+    return replace(
+        first,
+        answer=f"{first.answer}\n\n{second.answer}",
+        tools=[*first.tools, *second.tools],
+        data=[*first.data, *second.data],
+        refused=first.refused and second.refused,
+    )

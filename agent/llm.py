@@ -20,12 +20,14 @@ from agent.llm_calls import LlmConfig, failure_reason, model_meta, observe
 from agent.llm_support import check_answer, context_items, fallback, phrasable, sources_of
 from agent.llm_sync import SyncRunner
 from agent.llm_tools import run_tool_loop
+from agent.screening import deterministic_turn
 from guardrails.facts import Facts
 from models.breaker import bounded
 from models.port import ChatModel, Completion, ModelError
 from prompts import RenderedPrompt
 from prompts import render as render_prompt
 from tools.registry import Caller
+from warehouse.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 FLUSH_CHARS = 160  # a streamed line longer than this is checked and sent at the next space
@@ -62,26 +64,25 @@ class LlmAgent:
         model: Callable[[], ChatModel | None],
         config: LlmConfig = LlmConfig(),
         *,
-        ask: Callable[[Caller, str, str], Reply] | None = None,
+        retry: RetryPolicy | None = None,
         home_loop: Callable[[], asyncio.AbstractEventLoop | None] = lambda: None,
     ) -> None:
         self.agent, self.model_source, self.config = agent, model, config
-        self.ask = ask or agent.ask  # the channel's deterministic turn, input checks included
+        self.retry = retry or RetryPolicy()  # the deterministic turn's reads, on a lost connection only
         self.run_sync = SyncRunner(home_loop)  # for sync callers: the serving loop, or one private loop
 
     async def deterministic(self, caller: Caller, text: str, key: str) -> Reply:
-        """The deterministic reply (its database work runs in a worker thread)."""
-        return await asyncio.to_thread(self.ask, caller, text, key)
+        """The screened deterministic reply (its database work runs in a worker thread)."""
+        return await asyncio.to_thread(deterministic_turn, self.agent, caller, text, key, self.retry)
 
     async def aask(self, caller: Caller, message: str, conversation_id: str | None = None) -> Reply:
-        """One turn, whole."""
-        return await final_reply(self.astream(caller, message, conversation_id, stream=False))
+        """One turn, whole, from a raw message."""
+        return await final_reply(self.astream(caller, clean_message(message), conversation_id, stream=False))
 
     async def astream(
-        self, caller: Caller, message: str, conversation_id: str | None = None, *, stream: bool = True
+        self, caller: Caller, text: str, conversation_id: str | None = None, *, stream: bool = True
     ) -> AsyncIterator[TurnEvent]:
-        """One turn as events: checked text deltas, then the final Reply."""
-        text = clean_message(message)
+        """One turn of cleaned text as events: checked text deltas, then the final Reply."""
         base = await self.deterministic(caller, text, conversation_id or caller.username)
         model = self.model_source()
         if not phrasable(base):

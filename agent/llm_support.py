@@ -12,6 +12,7 @@ from guardrails import check_output
 from guardrails.facts import Facts
 from guardrails.grounding import CODE
 from guardrails.numbers import find_numbers
+from guardrails.quarantine import relayed
 from prompts import ContextItem
 from tools.registry import Caller, ToolRegistry
 
@@ -84,6 +85,9 @@ def check_answer(
     verdict = check_output(text, system_prompt=system_prompt, sources=sources, facts=facts)
     if not verdict.ok:
         return Check(False, text, f"{verdict.category or 'output_check'}: {verdict.reason}"[:200])
+    planted = relayed(verdict.text)
+    if planted:
+        return Check(False, text, f"planted: relays {planted}"[:200])
     if must_carry is not None and not carries_headline(verdict.text, must_carry):
         return Check(False, text, "missing_figure: the answer drops the figure asked for")
     return Check(True, verdict.text)

@@ -1,8 +1,11 @@
-"""Native tool calling for a capable model (Qwen on vLLM): it picks registry tools, the code runs them.
+"""Native tool calling for a capable model (Qwen on vLLM): it picks the tools, the code runs and checks them.
 
-Permissions are still checked by REGISTRY.execute for every call; a refused or failing call goes back to
-the model as data. Rounds and wall time are bounded; the answer passes the same checks as phrasing, and
-any failure falls back to the deterministic reply the router already produced.
+The model is offered the semantic layer's query_metrics and lookup_attributes first, then the document
+tools, then ad-hoc SQL (agent/llm_semantic.py). Permissions are checked in code for every call (semantic
+calls by semantic.access, the others by REGISTRY.execute); a refused, invalid or failing call goes back to
+the model as data, and a second invalid call ends the turn. Rounds and wall time are bounded; the answer
+passes the same checks as phrasing, and any failure falls back to the deterministic reply the router
+already produced.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from typing import Any
 
 from agent.core import Agent, Reply
 from agent.llm_calls import LlmConfig, failure_reason, model_meta, observe
-from agent.llm_support import as_tool_message, check_answer, fallback, sources_of, tool_specs
+from agent.llm_semantic import is_semantic, offered_tools, run_semantic
+from agent.llm_support import as_tool_message, check_answer, fallback, sources_of
 from models.port import ChatModel, Completion, Message, ModelError, ToolCall
 from prompts import RenderedPrompt
 from tools.registry import Caller, ToolContext, ToolResult
+
+MAX_INVALID_CALLS = 2  # the model may retry a call it got wrong once; the second invalid call ends the turn
 
 
 def result_payload(result: ToolResult) -> dict[str, Any]:
@@ -30,7 +36,10 @@ def result_payload(result: ToolResult) -> dict[str, Any]:
 
 
 def execute_call(agent: Agent, caller: Caller, call: ToolCall) -> ToolResult:
-    """Run one model-requested tool through the registry (permission, validation), in its own session."""
+    """Run one model-requested tool (validation, permission) in its own read session: a semantic tool
+    through the compiler, any other through the registry."""
+    if is_semantic(call.name):
+        return run_semantic(agent, caller, call)
     with agent.sessions() as session:
         ctx = ToolContext(session, agent.today(), agent.reject_threshold_pct, agent.shift_plan_min)
         return agent.registry.execute(call.name, call.arguments, caller, ctx)
@@ -46,7 +55,9 @@ def assistant_message(completion: Completion) -> Message:
         }
         for c in completion.tool_calls
     ]
-    return {"role": "assistant", "content": completion.text or None, "tool_calls": calls}
+    # Content as a string, empty when the model only called tools: llama.cpp's server refuses a null
+    # content and its chat templates fail on a missing one; OpenAI and vLLM accept "".
+    return {"role": "assistant", "content": completion.text, "tool_calls": calls}
 
 
 async def run_tool_loop(
@@ -55,11 +66,12 @@ async def run_tool_loop(
     """Let the model call tools for a bounded number of rounds (starting from `prompt`), then check its
     answer against `base`, the router's deterministic reply, which is also the fallback."""
     messages: list[Message] = list(prompt.messages)
-    specs = tool_specs(agent.registry, caller)
+    specs = offered_tools(agent, caller)
     calls: list[dict[str, Any]] = []
     data: list[Any] = []
     started, tokens_in, tokens_out = time.perf_counter(), 0, 0
     final: Completion | None = None
+    invalid, unfinished = 0, "tool_rounds_exhausted"
     try:
         async with asyncio.timeout(cfg.wall_s):
             for _ in range(cfg.max_tool_rounds):
@@ -79,12 +91,16 @@ async def run_tool_loop(
                     calls.append({"name": call.name, "args": result.args, "ok": result.ok})
                     if result.ok:
                         data.append(payload["data"])
+                    invalid += result.error == "invalid_args"
                     messages.append(as_tool_message(call.id, payload))
+                if invalid >= MAX_INVALID_CALLS:
+                    unfinished = "invalid_tool_args"
+                    break
     except (ModelError, TimeoutError) as exc:
         reason, resting = failure_reason(exc)
         return fallback(base, reason, resting=resting, meta={"prompt_version": prompt.version})
     if final is None:
-        return fallback(base, "tool_rounds_exhausted", resting=False, meta={"tool_calls": calls})
+        return fallback(base, unfinished, resting=False, meta={"tool_calls": calls})
     meta = {
         **model_meta(final, prompt.version),
         "model_tokens_in": tokens_in,

@@ -6,9 +6,19 @@ import re
 from typing import Any, Protocol
 
 from agent.compose.base import Style
-from retrieval.types import Hit, SearchFilter
+from guardrails.quarantine import classify, cut
+from retrieval.types import Chunk, Hit, SearchFilter
 
 QUOTE_CHARS = 700
+# What replaces advice to defeat a safety device: the plant's lockout/tagout rule (Plant Safety Rules §3).
+LOTO = (
+    "[Pengingat LOTO: jangan pernah mem-bypass, menjumper atau melepas pelindung, interlock, sensor atau "
+    "E-STOP. Hentikan mesin, pasang gembok dan tag Anda sendiri di sakelar utama, pastikan energi nol, lalu "
+    "panggil maintenance (Peraturan Keselamatan Pabrik §3).]",
+    "[Lockout/tagout reminder: never bypass, bridge or remove a guard, interlock, sensor or E-STOP. Stop "
+    "the machine, fit your own lock and tag on the main switch, verify zero energy, then call maintenance "
+    "(Plant Safety Rules §3).]",
+)
 
 
 class ManualSearch(Protocol):
@@ -78,18 +88,70 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     return (cut[: end + 1] if end > limit // 2 else cut).rstrip() + " …"
 
 
+def source_line(chunk: Chunk, style: Style) -> str:
+    """Where the quote comes from: the PDF page a reader can turn to, else the file's lines."""
+    if chunk.page:
+        return style.t(
+            f"Sumber: {chunk.source}, hal. {chunk.page}", f"Source: {chunk.source}, p. {chunk.page}"
+        )
+    return style.t(
+        f"Sumber: {chunk.source}, baris {chunk.line_start}–{chunk.line_end}",
+        f"Source: {chunk.source}, lines {chunk.line_start}–{chunk.line_end}",
+    )
+
+
 def citation(hit: Hit) -> dict[str, Any]:
-    """The citation of one passage: document, section, lines, score and language."""
+    """The citation of one passage: document, section, PDF page (None for text formats), lines, score and
+    language."""
     c = hit.chunk
     return {
         "source": c.source,
         "section": c.section,
+        "page": c.page or None,
         "line_start": c.line_start,
         "line_end": c.line_end,
         "score": round(hit.score, 4),
         "lang": c.lang,
         "machines": list(c.machines),
     }
+
+
+def shown_section(section: str) -> str:
+    """The heading path as quoted: a heading that is itself a planted line ("# Ignore the manual and
+    state ...") shows as "[…]"."""
+    return " > ".join("[…]" if classify(h, contact_section=True) else h for h in section.split(" > "))
+
+
+def clean_text(chunk: Chunk) -> str:
+    """The chunk's text as search results show it: flagged sentences cut, unsafe advice replaced by the
+    lockout reminder in the chunk's language."""
+    loto = LOTO[0] if chunk.lang == "id" else LOTO[1]
+    return cut(chunk.text, section=chunk.section, known=chunk.quarantine, unsafe_with=loto).text
+
+
+def safe_passage(chunk: Chunk, style: Style) -> tuple[str, list[str]]:
+    """The chunk's text with planted instructions cut and unsafe advice replaced by the lockout reminder,
+    and the visible notes saying so (nothing planted reaches an operator, and the cut is never silent)."""
+    loto = style.t(*LOTO)
+    result = cut(chunk.text, section=chunk.section, known=chunk.quarantine, unsafe_with=loto)
+    notes = []
+    if result.removed:
+        n = result.removed
+        notes.append(
+            style.t(
+                f"({n} kalimat dihapus: instruksi mencurigakan)",
+                f"({n} sentence{'s' if n > 1 else ''} removed: suspicious instruction)",
+            )
+        )
+    if result.unsafe:
+        n = result.unsafe
+        notes.append(
+            style.t(
+                f"({n} kalimat diganti dengan pengingat LOTO: saran yang melanggar keselamatan)",
+                f"({n} sentence{'s' if n > 1 else ''} replaced by the lockout reminder: unsafe advice)",
+            )
+        )
+    return result.text, notes
 
 
 def compose_manual_answer(hits: list[Hit], style: Style) -> str:
@@ -103,20 +165,19 @@ def compose_manual_answer(hits: list[Hit], style: Style) -> str:
     note = ""
     if best.lang != style.lang:
         note = style.t(" (dari manual berbahasa Inggris)", " (from the Indonesian manual)")
+    passage, notes = safe_passage(best, style)
     lines = [
-        f"*Manual: {best.section}*{note}",
-        quote(best.text),
-        style.t(
-            f"Sumber: {best.source}, baris {best.line_start}–{best.line_end}",
-            f"Source: {best.source}, lines {best.line_start}–{best.line_end}",
-        ),
+        f"*Manual: {shown_section(best.section)}*{note}",
+        quote(passage),
+        *notes,
+        source_line(best, style),
     ]
     others = [h.chunk for h in hits[1:] if (h.chunk.source, h.chunk.section) != (best.source, best.section)]
     if others:
         lines.append(
             style.t(
-                f"Lihat juga: {others[0].section} ({others[0].source})",
-                f"See also: {others[0].section} ({others[0].source})",
+                f"Lihat juga: {shown_section(others[0].section)} ({others[0].source})",
+                f"See also: {shown_section(others[0].section)} ({others[0].source})",
             )
         )
     if style.tier == "operator":

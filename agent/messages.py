@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent.compose.base import Style
+from semantic.catalog import CATALOG
 
 # tool -> (Indonesian, English) one-line description of what a user can ask.
 CAPABILITIES: dict[str, tuple[str, str]] = {
@@ -35,10 +36,45 @@ CAPABILITIES: dict[str, tuple[str, str]] = {
 }
 
 
+# Views offered beside the catalog's figures (the metric tools are summed up by the catalog's line).
+VIEW_MENU = (
+    "dashboard_summary",
+    "so_status",
+    "late_orders",
+    "pending_approvals",
+    "po_status",
+    "wo_progress",
+    "maintenance_status",
+    "active_alerts",
+    "search_manuals",
+)
+MENU_FIGURES = 8  # figure names listed on the menu's first line
+
+
 def capability_menu(allowed: list[str], style: Style) -> str:
-    """A short list of what this caller may ask."""
-    lines = [f"• {CAPABILITIES[t][0 if style.lang == 'id' else 1]}" for t in CAPABILITIES if t in allowed]
-    return "\n".join(lines[:10])
+    """A short list of what this caller may ask: the catalog's figures and facts the role may see (from
+    the catalog itself, so a new metric shows here), then the views."""
+    metrics = [CATALOG.metrics[a[7:]] for a in allowed if a.startswith("metric:")]
+    attrs = [CATALOG.attributes[a[5:]] for a in allowed if a.startswith("attr:")]
+    lines: list[str] = []
+    if metrics:
+        names = ", ".join(m.words.label(style.lang) for m in metrics[:MENU_FIGURES])
+        dims = {d for m in metrics for d in CATALOG.dims_of(m.name)}
+        splits = [
+            d.words.label(style.lang) for d in CATALOG.dimensions.values() if d.entity and d.name in dims
+        ]
+        per = "/".join([*splits[:3], style.t("bulan", "month")])
+        lines.append(
+            style.t(
+                f"angka: {names} — per {per}, bandingkan periode, peringkat",
+                f"figures: {names} — by {per}, period comparisons, rankings",
+            )
+        )
+    if attrs:
+        facts = ", ".join(dict.fromkeys(a.words.label(style.lang) for a in attrs[:6]))
+        lines.append(style.t(f"data: {facts}", f"facts: {facts}"))
+    lines += [CAPABILITIES[t][0 if style.lang == "id" else 1] for t in VIEW_MENU if t in allowed]
+    return "\n".join(f"• {line}" for line in lines[:10])
 
 
 def refusal(role_name: str, allowed: list[str], style: Style) -> str:
@@ -52,9 +88,14 @@ def refusal(role_name: str, allowed: list[str], style: Style) -> str:
     return "\n".join(part for part in (head, tail, menu) if part)
 
 
-def unknown(allowed: list[str], style: Style) -> str:
-    """What to say when no tool covers the question."""
+def unknown(allowed: list[str], style: Style, unused: list[str] | None = None) -> str:
+    """What to say when nothing we answer covers the question (naming the words not understood)."""
     head = style.t("Maaf, saya belum bisa menjawab pertanyaan itu.", "Sorry, I can't answer that yet.")
+    if unused:
+        words = ", ".join(f"'{w}'" for w in unused[:4])
+        head = style.t(
+            f"Maaf, saya belum bisa menjawab tentang {words}.", f"Sorry, I can't answer about {words} yet."
+        )
     menu = capability_menu(allowed, style)
     return f"{head}\n{style.t('Yang bisa saya bantu:', 'What I can help with:')}\n{menu}" if menu else head
 

@@ -17,10 +17,14 @@ from tools.common import Period
 class Plan:
     """What to run: the tool, its arguments, and what the question named (kept for follow-ups)."""
 
-    tool: str
+    tool: str  # a registry tool, "query_metrics", "lookup_attributes", "clarify" or "cant"
     args: dict[str, Any]
     entities: Entities = field(default_factory=Entities)
     period: Period | None = None
+    notes: list[str] = field(default_factory=list)  # what was inferred, said in one line of the answer
+    label: str = ""  # how a clarification names this reading ("penjualan bulan ini")
+    options: list[Plan] = field(default_factory=list)  # a clarification's numbered readings
+    extra: list[Plan] = field(default_factory=list)  # further parts of a multi-part question
 
 
 def route(text: str, lang: str, today: date, ents: Entities, last: Plan | None) -> Plan | None:
@@ -39,6 +43,14 @@ def route(text: str, lang: str, today: date, ents: Entities, last: Plan | None) 
 
 def classify(lowered: str, ents: Entities) -> str | None:
     """The tool a question is about, from its words and entities."""
+    scores = tool_scores(lowered, ents)
+    if not scores:
+        return None
+    return max(scores.items(), key=lambda kv: (kv[1], -PRIORITY.index(kv[0])))[0]
+
+
+def tool_scores(lowered: str, ents: Entities) -> dict[str, float]:
+    """Tool -> how strongly the question's words and entities point to it."""
     scores = score_intents(lowered)
     if _TOP_N.search(lowered):
         scores["top_customers"] = scores.get("top_customers", 0.0) + 2.0
@@ -55,9 +67,7 @@ def classify(lowered: str, ents: Entities) -> str | None:
     for kind, tool, weight in ENTITY_VOTES:
         if kind in ents.codes:
             scores[tool] = scores.get(tool, 0.0) + weight
-    if not scores:
-        return None
-    return max(scores.items(), key=lambda kv: (kv[1], -_PRIORITY.index(kv[0])))[0]
+    return scores
 
 
 _TOP_N = re.compile(
@@ -73,7 +83,7 @@ _LATE_ORDERS = re.compile(
 _ERROR_CODE = re.compile(r"\b[a-z]{1,2}-\d{3}\b")
 
 # Tie-break: the more specific question first.
-_PRIORITY = [
+PRIORITY = [
     "search_manuals",
     "so_status",
     "po_status",
@@ -204,7 +214,9 @@ def _stock(lowered: str, _g: str, _t: date, ents: Entities, _p: Period | None) -
 
 def _receivables(lowered: str, _g: str, _t: date, ents: Entities, _p: Period | None) -> dict[str, Any]:
     args: dict[str, Any] = {"customer": ents.codes["customer"]} if "customer" in ents.codes else {}
-    if re.search(r"\b(overdue|jatuh tempo|lewat tempo|telat bayar|nunggak|macet|past due)\b", lowered):
+    overdue = r"\b(overdue|jatuh tempo|lewat tempo|telat bayar|telat|terlambat|late|nunggak|macet|past due)\b"
+    aged = r"\b(lewat|lebih dari|more than|over|older than|>)\s*\d{1,3}\s*(hari|days?)\b"
+    if re.search(overdue, lowered) or re.search(aged, lowered):
         args["overdue_only"] = True
     return args
 

@@ -8,6 +8,8 @@ claimed by exactly one of them, and a claim left behind by a dead worker is take
 from __future__ import annotations
 
 import logging
+import math
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +41,7 @@ class Job:
     alert_id: int | None
     lookup_since: datetime | None  # set when the last attempt's outcome is unknown
     window_open: bool  # the recipient wrote to us within 24 hours: free-form text is allowed
+    claimed_at: datetime | None = None  # this claim's time: outcomes are written only while it holds
 
 
 def _due(kinds: tuple[str, ...], now: datetime, lease_s: float) -> ColumnElement[bool]:
@@ -99,6 +102,7 @@ def claim(session: Session, config: DispatchConfig, now: datetime) -> list[Job]:
                 alert_id=row.alert_id,
                 lookup_since=old.claimed_at if unknown else None,  # UTCDateTime: always aware
                 window_open=row.phone in windows,
+                claimed_at=now,
             )
         )
     return jobs
@@ -122,7 +126,10 @@ class Dispatcher:
             jobs = claim(session, self.config, now)
         if not jobs:
             return Tally()
-        outcomes = list(self._pool.map(self._deliver, jobs))
+        # A send starts only in the first half of the lease: after the lease another worker may take the
+        # rows over and send them itself, so a late start could send twice. The rest are handed back.
+        start_by = time.monotonic() + self.config.lease_s / 2
+        outcomes = list(self._pool.map(lambda job: self._deliver(job, start_by), jobs))
         with self.sessions() as session:
             record(session, outcomes, datetime.now(UTC), self.config.backoff_s, self.config.backoff_max_s)
         for o in outcomes:
@@ -140,8 +147,10 @@ class Dispatcher:
             total.add(one)
         return total
 
-    def _deliver(self, job: Job) -> Outcome:
-        """One message, network only: look up an unknown earlier outcome, else send."""
+    def _deliver(self, job: Job, start_by: float = math.inf) -> Outcome:
+        """One message, network only: look up an unknown earlier outcome, else send (if still in time)."""
+        if time.monotonic() > start_by:
+            return self._outcome(job, "released")
         shape = choose_shape(
             kind=job.kind,
             body=job.body,
@@ -178,4 +187,5 @@ class Dispatcher:
 
     @staticmethod
     def _outcome(job: Job, result: Result, **details: str) -> Outcome:
-        return Outcome(job.id, job.alert_id, job.phone, job.attempts, result, **details)
+        claim = job.claimed_at
+        return Outcome(job.id, job.alert_id, job.phone, job.attempts, result, claimed_at=claim, **details)

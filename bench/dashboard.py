@@ -3,7 +3,7 @@
 A real `sentient serve` (model off) on a scaled warehouse; a signed-in client times GET / (KPI cards, alerts
 and three SVG charts, all through the tools), the other pages, and a /metrics scrape. Baselines measured in
 the same run: GET /healthz (the HTTP floor) and GET /api/dashboard/summary (the same figures as JSON).
-The scaled database is kept as `sf_bench_dashboard_s<N>` and reused while it is at the code's revision.
+The scaled database is kept as `sf_bench_dashboard_s<N>` and reused (bench/seed_scale.cached_scaled_db).
 """
 
 from __future__ import annotations
@@ -18,13 +18,10 @@ from typing import Any
 import httpx2 as httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from bench import seed_scale
 from bench.agent_latency import _serve
-from warehouse.db import make_engine
-from warehouse.migrate import current_revision, head_revision
 from warehouse.seed.access import DEV_PASSWORD
 from warehouse.seed.calendar import SPEC_TODAY
 
@@ -32,46 +29,6 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 PAGES = ("/", "/machines", "/finance", "/alerts", "/inventory")
 QUIET_ENV = {"LOG_LEVEL": "WARNING"}  # _serve already turns the model and the WhatsApp worker off
 console = Console()
-
-
-def cached_scaled_db(admin_url: str, scale: int) -> Engine:
-    """A migrated warehouse seeded at `scale`: reused when present and current, else built (minutes)."""
-    name = f"sf_bench_dashboard_s{scale}"
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if exists:
-            engine = make_engine(url)
-            try:
-                ready = current_revision(engine) == head_revision() and _seeded(engine)
-            except Exception:  # a half-built database from an interrupted run: rebuild it
-                ready = False
-            if ready:
-                console.print(f"reusing cached {name}")
-                return engine
-            engine.dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    from warehouse.migrate import upgrade
-
-    engine = make_engine(url)
-    upgrade(engine)
-    seed_scale.run_seed(engine, scale)
-    with engine.begin() as conn:  # marks the build complete (an interrupted seed has no marker)
-        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_marker (scale int)"))
-        conn.execute(text("INSERT INTO bench_marker VALUES (:s)"), {"s": scale})
-    return engine
-
-
-def _seeded(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return bool(conn.scalar(text("SELECT COUNT(*) FROM bench_marker")))
 
 
 def _time(client: httpx.Client, path: str, repeat: int = REPEAT) -> dict[str, float]:
@@ -145,14 +102,7 @@ def print_table(figures: dict[str, Any], scale: int, server: str) -> None:
 
 def dashboard_section(args: argparse.Namespace) -> dict[str, Any]:
     """The `dashboard` section of bench.run."""
-    admin = os.environ.get("TEST_DATABASE_URL", seed_scale.DEFAULT_ADMIN_URL)
-    engine = cached_scaled_db(admin, args.scale)
-    try:
-        with engine.connect() as conn:
-            server = f"PostgreSQL {conn.scalar(text('SHOW server_version'))}"
-        figures = run_dashboard_bench(engine)
-    finally:
-        engine.dispose()
+    server, figures = seed_scale.on_scaled_db("dashboard", args.scale, run_dashboard_bench)
     print_table(figures, args.scale, server)
     return {"scale": args.scale, "server": server, **figures}
 

@@ -108,17 +108,37 @@ def evaluate(searcher: HybridSearcher, questions: list[Question]) -> dict[str, A
                 ranked[name][q.id] = [h.chunk for h in hits]
     quality: dict[str, Any] = {}
     latency: dict[str, Any] = {}
-    for lang in sorted({q.lang for q in questions}):
-        mine = [q for q in questions if q.lang == lang]
-        quality[lang] = {
+    halves = split_halves(questions)
+    groups = [
+        (lang, [q for q in questions if q.lang == lang]) for lang in sorted({q.lang for q in questions})
+    ]
+    # Each language's questions in two fixed halves (alternating by id): a ranking change is chosen on
+    # "tune" and must hold on "held" (never tune on the whole dev set)
+    groups += [
+        (f"{lang}-{half}", [q for q in mine if halves[q.id] == half])
+        for lang, mine in list(groups)
+        for half in ("tune", "held")
+    ]
+    for group, mine in groups:
+        lang = group.split("-")[0]
+        quality[group] = {
             name: {
                 level: vars(score([(q, ranked[name][q.id]) for q in mine], match))
                 for level, match in (("file", file_match), ("section", section_match))
             }
             for name in runs
         }
-        latency[lang] = {name: percentiles(times[(lang, name)]) for name in runs}
+        latency[group] = {name: percentiles(times[(lang, name)]) for name in runs}
     return {"quality": quality, "latency_ms": latency}
+
+
+def split_halves(questions: list[Question]) -> dict[str, str]:
+    """Question id -> "tune" or "held": per language, sorted by id, alternating (tune first)."""
+    out: dict[str, str] = {}
+    for lang in {q.lang for q in questions}:
+        mine = sorted((q for q in questions if q.lang == lang), key=lambda q: q.id)
+        out.update({q.id: "tune" if i % 2 == 0 else "held" for i, q in enumerate(mine)})
+    return out
 
 
 def measure_ingest(embedder: SentenceTransformerEmbedder, counter: TokenCounter) -> dict[str, Any]:

@@ -12,13 +12,16 @@ from typing import Any
 from sqlalchemy import text
 
 from bench import agent_latency, seed_scale
+from bench.admin import admin_section
 from bench.alerts import alerts_section
 from bench.dashboard import dashboard_section
+from bench.erp_sync import erp_sync_section
 from bench.guardrails import guardrails_section
 from bench.http_load import load_section
 from bench.llama_build import llama_section
 from bench.llm import llm_section
 from bench.retrieval import retrieval_section
+from bench.semantic import semantic_section
 from bench.webhook import webhook_section
 
 RESULTS = Path(__file__).parent / "results" / "bench.json"
@@ -44,6 +47,7 @@ def warehouse_section(args: argparse.Namespace) -> dict[str, Any]:
 # A new benchmark adds one entry here (name -> function taking the parsed arguments).
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "warehouse": warehouse_section,
+    "semantic": semantic_section,  # semantic queries: rollups, base tables, raw SQL (bench/semantic.py)
     "dashboard": dashboard_section,  # web dashboard p95 and /metrics scrape (bench/dashboard.py)
     "retrieval": retrieval_section,
     "guardrails": guardrails_section,
@@ -51,6 +55,8 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "llm": llm_section,  # local model TTFT, tokens/s, grounding pass share, sandwich tokens (bench/llm.py)
     "webhook": webhook_section,  # signed WhatsApp webhook vs bare FastAPI, e2e reply (bench/webhook.py)
     "alerts": alerts_section,  # 10,000 alert messages via the outbox, 1 vs 2 workers vs raw (bench/alerts.py)
+    "admin": admin_section,  # administration: audit page and CSV over 200,000 audit rows (bench/admin.py)
+    "erp_sync": erp_sync_section,  # 100,000 ERP changes: JetStream, in process, raw (bench/erp_sync.py)
     "load": load_section,  # hey: /api/chat vs /healthz throughput, 16 connections (bench/http_load.py)
 }
 

@@ -12,10 +12,10 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -24,6 +24,7 @@ from rich.table import Table
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from semantic.preagg import freshness, refresh
 from warehouse.db import make_engine
 from warehouse.migrate import upgrade
 from warehouse.seed.base import seed_base
@@ -38,6 +39,7 @@ BASELINE_DDL = """CREATE TABLE bench_baseline (id bigint PRIMARY KEY, so_id bigi
 BASELINE_LOAD = """INSERT INTO bench_baseline SELECT g, g / 4, g % 400 + 1, g % 80 + 1, 65000, g % 3,
     (g % 80 + 1) * 65000, now(), now() FROM generate_series(1, :n) AS g"""
 console = Console()
+T = TypeVar("T")
 
 
 @contextmanager
@@ -56,6 +58,63 @@ def scratch_database(admin_url: str) -> Iterator[Engine]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def cached_scaled_db(admin_url: str, scale: int, purpose: str) -> Engine:
+    """A warehouse seeded at `scale`, kept as `sf_bench_<purpose>_s<scale>`: reused once its seed completed
+    (migrated forward, stale rollups refreshed), else built from scratch (minutes, with progress)."""
+    name = f"sf_bench_{purpose}_s{scale}"
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if exists and not _complete(url):  # a half-built database from an interrupted run
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                exists = None
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    engine = make_engine(url)
+    upgrade(engine)  # a cached database migrates forward; its rows stay
+    if exists:
+        console.print(f"reusing cached {name}")
+    else:
+        run_seed(engine, scale)
+        with engine.begin() as conn:  # marks the seed complete (an interrupted seed has no marker)
+            conn.execute(text("CREATE TABLE bench_marker (scale int)"))
+            conn.execute(text("INSERT INTO bench_marker VALUES (:s)"), {"s": scale})
+    with engine.connect() as conn:
+        stale = not all(freshness(conn).values())
+    if stale:  # the answers read rollups only when fresh: a bench on stale ones would time base tables
+        report = refresh(engine)
+        console.print(f"rollups refreshed in {report.seconds:.1f} s: {report.rows}")
+    return engine
+
+
+def _complete(url: str) -> bool:
+    """Whether a cached database's seed finished (an interrupted one has no marker)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.scalar(text("SELECT count(*) FROM bench_marker")))
+    except Exception:  # no marker table: the seed never finished
+        return False
+    finally:
+        engine.dispose()
+
+
+def on_scaled_db(purpose: str, scale: int, run: Callable[[Engine], T]) -> tuple[str, T]:
+    """Run a bench on its cached scaled database (TEST_DATABASE_URL's server): (server version, result)."""
+    admin = os.environ.get("TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
+    engine = cached_scaled_db(admin, scale, purpose)
+    try:
+        with engine.connect() as conn:
+            server = f"PostgreSQL {conn.scalar(text('SHOW server_version'))}"
+        return server, run(engine)
+    finally:
+        engine.dispose()
 
 
 def run_seed(engine: Engine, scale: int) -> SyntheticReport:

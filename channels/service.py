@@ -1,4 +1,4 @@
-"""One chat turn as the channels use it: resolve the caller, ask the agent, log the turn."""
+"""One chat turn as every channel uses it: caller, clean and screen once, the agent or the model, log."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent.chatlog import turn_row, write_row
 from agent.core import Agent, Reply, clean_message
 from agent.llm import LlmAgent, TurnEvent, final_reply
+from agent.screening import deterministic_turn
 from channels.chatlog_spool import ChatLogSpool
 from channels.identity import load_caller
-from channels.screening import screened_turn
 from telemetry.metrics import CHAT_TURNS
 from textkit.tokens import TokenCounter
 from tools.registry import Caller
@@ -23,7 +23,9 @@ from warehouse.retry import RetryPolicy, is_transient, retry_read
 
 @dataclass
 class ChatService:
-    """The agent plus what every channel needs around it; `llm` set means the model phrases answers."""
+    """One turn for every channel (web, API, CLI, WhatsApp), in one place: resolve the caller once, clean
+    the text once, the screened deterministic turn (agent/screening.py) or the model path around it, then
+    log. `llm` set means the model phrases answers (or picks the tools)."""
 
     agent: Agent
     sessions: sessionmaker[Session]
@@ -34,38 +36,35 @@ class ChatService:
 
     def chat(
         self,
-        user: str,
+        user: str | Caller,
         message: str,
         *,
         channel: str,
         conversation_id: str | None = None,
         request_id: str | None = None,
     ) -> Reply:
-        """Answer `message` for the user (username or phone); raises UnknownUser for strangers."""
-        if self.llm is not None:  # sync callers (CLI) get the model path too; async ones use achat
+        """Answer `message` for a user (a resolved Caller, or a username or phone: UnknownUser for
+        strangers). Sync callers (CLI, web form, WhatsApp workers) get the model path too."""
+        if self.llm is not None:
             return self.llm.run_sync(
                 self.achat(
                     user, message, channel=channel, conversation_id=conversation_id, request_id=request_id
                 )
             )
         started = time.perf_counter()
-        message = clean_message(message)  # the log and the agent see the same, safe text
+        text = clean_message(message)  # the log and the agent see the same, safe text
         caller = self._caller(user)
-        reply = self.ask(caller, message, conversation_id or f"{channel}:{caller.username}")
-        self._record(caller, message, reply, channel, started, request_id)
+        reply = self.ask(caller, text, conversation_id or f"{channel}:{caller.username}")
+        self._record(caller, text, reply, channel, started, request_id)
         return reply
 
-    def ask(self, caller: Caller, message: str, key: str) -> Reply:
-        """The deterministic answer for a resolved caller (the model path phrases this one too)."""
-        # Guardrails: injection, other roles' data and length in; planted instructions in passages out.
-        # Retried as a whole: the agent does every read of a turn in one session, and after a dropped
-        # connection that session's transaction is gone, so retrying single queries inside it cannot work.
-        # The turn only reads (its memory write happens after the session and is the same plan on a retry).
-        return retry_read(lambda: screened_turn(self.agent, caller, message, key), self.retry, what="turn")
+    def ask(self, caller: Caller, text: str, key: str) -> Reply:
+        """The deterministic turn for a resolved caller and cleaned text (screened, retried as a whole)."""
+        return deterministic_turn(self.agent, caller, text, key, self.retry)
 
     async def achat(
         self,
-        user: str,
+        user: str | Caller,
         message: str,
         *,
         channel: str,
@@ -81,7 +80,7 @@ class ChatService:
 
     async def astream(
         self,
-        user: str,
+        user: str | Caller,
         message: str,
         *,
         channel: str,
@@ -91,21 +90,25 @@ class ChatService:
     ) -> AsyncIterator[TurnEvent]:
         """One turn as events (text deltas, then the final Reply), logged to ai_chat when it ends."""
         started = time.perf_counter()
-        message = clean_message(message)
+        text = clean_message(message)
         caller = await asyncio.to_thread(self._caller, user)
         key = conversation_id or f"{channel}:{caller.username}"
         reply: Reply | None = None
         if self.llm is None:
-            reply = await asyncio.to_thread(self.ask, caller, message, key)
+            reply = await asyncio.to_thread(self.ask, caller, text, key)
             yield TurnEvent(delta=reply.answer, reply=reply)
         else:
-            async for event in self.llm.astream(caller, message, key, stream=stream):
+            async for event in self.llm.astream(caller, text, key, stream=stream):
                 reply = event.reply or reply
                 yield event
         assert reply is not None
-        await asyncio.to_thread(self._record, caller, message, reply, channel, started, request_id)
+        await asyncio.to_thread(self._record, caller, text, reply, channel, started, request_id)
 
-    def _caller(self, user: str) -> Caller:
+    def _caller(self, user: str | Caller) -> Caller:
+        """The caller: as given (already resolved by the route's sign-in), else loaded once."""
+        if isinstance(user, Caller):
+            return user
+
         def load() -> Caller:
             with self.sessions() as session:
                 return load_caller(session, user)

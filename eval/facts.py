@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from textkit.format import day, money, pct, qty
+from textkit.format import MONTHS, day, money, pct, qty
 from warehouse.periods import month_end, month_start
 from warehouse.schema import TDo, TPo, TSo, TWo
 
@@ -62,6 +62,22 @@ def date_vars(today: date) -> dict[str, date]:
     }
 
 
+def name_vars(today: date) -> dict[str, str]:
+    """Month names for question text ("sales {last_month_en3} vs {this_month_en3}"), as of `today`.
+
+    `this_month_id` is "Desember", `last_month_en` "November", `month2_id` two months back; the `...3`
+    forms are the lower-case three-letter abbreviations people type ("des", "nov"); `year` is this year.
+    """
+    names: dict[str, str] = {"year": str(today.year)}
+    for key, back in (("this_month", 0), ("last_month", 1), ("month2", 2)):
+        month = month_start(today, back).month
+        for lang in ("id", "en"):
+            name = MONTHS[lang][month - 1]
+            names[f"{key}_{lang}"] = name
+            names[f"{key}_{lang}3"] = name[:3].lower()
+    return names
+
+
 def doc_vars(session: Session, today: date) -> dict[str, str]:
     """Document numbers (and a uuid) of the sample documents, found by what they are, not by number."""
     d = lambda n: today + timedelta(days=n)  # noqa: E731
@@ -93,8 +109,8 @@ def doc_vars(session: Session, today: date) -> dict[str, str]:
 
 
 def resolve_vars(session: Session, today: date) -> dict[str, Any]:
-    """All placeholders: dates (as date objects) and sample document numbers."""
-    return {**date_vars(today), **doc_vars(session, today)}
+    """All placeholders: dates (as date objects), month names and sample document numbers."""
+    return {**date_vars(today), **name_vars(today), **doc_vars(session, today)}
 
 
 def render(value: Any, variables: dict[str, Any]) -> Any:

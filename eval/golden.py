@@ -1,4 +1,9 @@
-"""The golden set's schema: one JSON object per line, a single question or a conversation of turns."""
+"""The golden set's schema: one JSON object per line, a single question or a conversation of turns.
+
+The set has two splits: `dev` (eval/golden/golden.jsonl), which the router may be tuned on, and `heldout`
+(eval/golden/heldout.jsonl), other wordings of the same families that nobody tunes on; ids are unique
+across both.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from eval.facts import FactKind
 
 GOLDEN_PATH = Path(__file__).parent / "golden" / "golden.jsonl"
+HELDOUT_PATH = Path(__file__).parent / "golden" / "heldout.jsonl"
+SPLITS: dict[str, Path] = {"dev": GOLDEN_PATH, "heldout": HELDOUT_PATH}
 USERS = ("director", "admin", "john.doe", "jane.smith", "operator1")
 
 
@@ -31,11 +38,37 @@ class FactSpec(BaseModel):
 
 
 class Expect(BaseModel):
-    """The tool the question needs (None: out of scope) and the arguments it must carry."""
+    """The tool the question needs and the arguments it must carry.
+
+    `tool` is one tool, a list of tools any of which may answer (the arguments are then checked only when
+    the tool that ran is the first of the list), or None: out of scope, or with `clarify` a question so
+    ambiguous that the reply must be a clarifying question with numbered options.
+    """
 
     model_config = ConfigDict(extra="forbid")
-    tool: str | None
+    tool: str | list[str] | None
     args: dict[str, Any] = Field(default_factory=dict)
+    clarify: bool = False
+
+    @field_validator("tool")
+    @classmethod
+    def _tools(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list) and (not value or len(set(value)) != len(value)):
+            raise ValueError("a list of acceptable tools is non-empty and names each tool once")
+        return value
+
+    @model_validator(mode="after")
+    def _clarify(self) -> Expect:
+        if self.clarify and (self.tool is not None or self.args):
+            raise ValueError("a clarification runs no tool: give tool null and no arguments")
+        return self
+
+    @property
+    def tools(self) -> list[str]:
+        """Every acceptable tool, the first being the one whose arguments are checked."""
+        if self.tool is None:
+            return []
+        return [self.tool] if isinstance(self.tool, str) else list(self.tool)
 
 
 class Turn(BaseModel):
@@ -47,6 +80,10 @@ class Turn(BaseModel):
     facts: list[FactSpec] = Field(default_factory=list)
     refusal: bool = False
     restricted: list[FactSpec] = Field(default_factory=list)
+    # In a reply to a clarification: the option whose text holds this is chosen, i.e. the question sent
+    # is that option's number; when no option holds it, the clarification failed and this turn is not
+    # asked (the question as written, "1", documents the intent).
+    pick: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> Turn:
@@ -56,6 +93,8 @@ class Turn(BaseModel):
             raise ValueError("a refusal needs restricted facts that must not leak")
         if self.expect.tool is None and (self.facts or self.expect.args):
             raise ValueError("an out-of-scope question has no facts and no arguments")
+        if self.expect.clarify and self.refusal:
+            raise ValueError("a clarification is not a refusal")
         return self
 
 
@@ -64,6 +103,8 @@ class GoldenItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    # One meaning asked many ways: the items of a family are paraphrases (kind-name, e.g. rank-ar-customer).
+    family: str | None = Field(default=None, pattern=r"^[a-z]+-[a-z0-9\-]+$")
     lang: Literal["id", "en"]
     user: str
     question: str | None = None
@@ -82,7 +123,16 @@ class GoldenItem(BaseModel):
             raise ValueError("a conversation has at least two turns")
         if single:
             self.turns  # validates the single turn now, not at run time  # noqa: B018
+        for index, turn in enumerate(self.turns):
+            after_clarify = index > 0 and self.turns[index - 1].expect.clarify
+            if turn.pick is not None and not after_clarify:
+                raise ValueError("pick answers a clarification: only on the turn after one")
         return self
+
+    @property
+    def kind(self) -> str:
+        """The family's kind (rank, cmp, attr...), or "core" for the items written before families."""
+        return self.family.split("-", 1)[0] if self.family else "core"
 
     @property
     def turns(self) -> list[Turn]:
@@ -102,7 +152,10 @@ class GoldenItem(BaseModel):
 
 
 def load_golden(path: Path = GOLDEN_PATH) -> list[GoldenItem]:
-    """Parse and validate every line of a golden file (blank lines skipped); ids must be unique."""
+    """Parse and validate every line of a golden file (blank lines skipped); ids must be unique.
+
+    The default is the dev split; `load_splits` reads both.
+    """
     items: list[GoldenItem] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -117,3 +170,18 @@ def load_golden(path: Path = GOLDEN_PATH) -> list[GoldenItem]:
             raise ValueError(f"duplicate golden id {item.id}")
         seen.add(item.id)
     return items
+
+
+def load_splits(names: tuple[str, ...] = tuple(SPLITS)) -> dict[str, list[GoldenItem]]:
+    """The items of each named split (dev, heldout); every split is read, so ids are unique across all."""
+    unknown = set(names) - set(SPLITS)
+    if unknown:
+        raise ValueError(f"unknown split {sorted(unknown)[0]!r}: choose from {', '.join(SPLITS)}")
+    splits = {name: load_golden(path) for name, path in SPLITS.items()}
+    seen: dict[str, str] = {}
+    for name, items in splits.items():
+        for item in items:
+            if item.id in seen:
+                raise ValueError(f"golden id {item.id} is in both {seen[item.id]} and {name}")
+            seen[item.id] = name
+    return {name: splits[name] for name in names}

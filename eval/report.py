@@ -1,4 +1,11 @@
-"""Evaluation results: per-turn outcomes, their metrics, and the report as JSON, Markdown and tables."""
+"""Evaluation results: per-turn outcomes, their metrics, and the report as JSON, Markdown and tables.
+
+Every turn falls in one class: `correct` (routing and figures right, or the clarification or refusal the
+turn expects), `clarified` (a clarifying question the turn did not expect, or one that did not offer the
+reading asked for), `cant` (an honest "can't": no tool ran, a refusal, a tool error or a crash, no
+figures) and `wrong` (an answer was given but its subject or figures do not match the question, or a
+restricted figure leaked). Wrong must stay at zero.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import Console
 from rich.table import Table
 
 ANSWER_CHARS = 600  # failures keep this much of the answer in the report
+Outcome = Literal["correct", "clarified", "cant", "wrong"]
+OUTCOMES: tuple[Outcome, ...] = ("correct", "clarified", "cant", "wrong")
 
 
 @dataclass
@@ -24,9 +33,9 @@ class TurnResult:
     lang: str
     user: str
     role: str
-    kind: str  # "answer", "refusal" or "out_of_scope"
+    kind: str  # "answer", "refusal", "clarify" or "out_of_scope"
     question: str
-    expected_tool: str | None
+    expected_tool: str | list[str] | None  # a list: any of these may answer
     expected_args: dict[str, Any]
     got_tool: str | None
     got_args: dict[str, Any]
@@ -43,11 +52,31 @@ class TurnResult:
     missing: list[str] = field(default_factory=list)
     leaked: list[str] = field(default_factory=list)
     error: str | None = None
+    family: str | None = None  # the paraphrase family of the item (None: written before families)
+    split: str = "dev"
+    tool_error: bool = False  # a tool ran but failed (no result data)
 
     @property
     def passed(self) -> bool:
         """Routing right, every fact shown, nothing restricted leaked, refusal as expected."""
         return self.routing_ok and self.facts_ok is not False and self.refusal_ok is not False
+
+    @property
+    def outcome(self) -> Outcome:
+        """The turn's class: correct, clarified, can't or wrong (see the module docstring)."""
+        if self.passed:
+            return "correct"
+        if self.leaked:
+            return "wrong"
+        if self.intent == "clarify" and not self.tools_run:
+            return "clarified"
+        answered = bool(self.tools_run) and not self.refused and not self.tool_error and not self.error
+        return "wrong" if answered else "cant"
+
+    @property
+    def family_kind(self) -> str:
+        """The family's kind (rank, cmp, attr...), "core" for items written before families."""
+        return self.family.split("-", 1)[0] if self.family else "core"
 
 
 @dataclass
@@ -63,6 +92,10 @@ class Metrics:
     fact_turns: int  # correctly routed turns with figures to check
     refusal_turns: int
     leaks: int  # turns whose answer showed a restricted figure (must be 0)
+    correct: int = 0  # the four classes of turns (they add up to `turns`)
+    clarified: int = 0
+    cant: int = 0
+    wrong: int = 0  # must be 0
 
 
 def _rate(flags: list[bool]) -> float | None:
@@ -70,7 +103,7 @@ def _rate(flags: list[bool]) -> float | None:
 
 
 def metrics(results: Iterable[TurnResult]) -> Metrics:
-    """Routing accuracy, fact accuracy, refusal correctness, language and pass rate over some turns.
+    """Routing accuracy, fact accuracy, refusal correctness, language, pass rate and classes over turns.
 
     Fact accuracy counts the correctly routed turns with figures to check: a misrouted question is a
     routing failure, not a wrong figure (it still fails `passed`).
@@ -78,6 +111,7 @@ def metrics(results: Iterable[TurnResult]) -> Metrics:
     rows = list(results)
     facts = [r.facts_ok for r in rows if r.facts_ok is not None and r.routing_ok]
     refusals = [r.refusal_ok for r in rows if r.refusal_ok is not None]
+    classes = {name: sum(r.outcome == name for r in rows) for name in OUTCOMES}
     return Metrics(
         turns=len(rows),
         routing=_rate([r.routing_ok for r in rows]),
@@ -88,6 +122,7 @@ def metrics(results: Iterable[TurnResult]) -> Metrics:
         fact_turns=len(facts),
         refusal_turns=len(refusals),
         leaks=sum(bool(r.leaked) for r in rows),
+        **classes,
     )
 
 
@@ -109,11 +144,27 @@ class EvalReport:
     seconds: float
     golden_items: int
     results: list[TurnResult]
+    splits: list[str] = field(default_factory=lambda: ["dev"])  # the splits asked, in order
 
     @property
     def overall(self) -> Metrics:
         """Metrics over every turn."""
         return metrics(self.results)
+
+    @property
+    def by_split(self) -> dict[str, Metrics]:
+        """Metrics per split (dev, heldout), in the order asked."""
+        return {s: metrics(r for r in self.results if r.split == s) for s in self.splits}
+
+    @property
+    def by_kind(self) -> dict[str, Metrics]:
+        """Metrics per family kind (rank, cmp, attr, ...; "core" for the items before families)."""
+        return grouped(self.results, lambda r: r.family_kind)
+
+    @property
+    def wrong(self) -> list[TurnResult]:
+        """Turns answered with the wrong subject or figures, or leaking a restricted figure."""
+        return [r for r in self.results if r.outcome == "wrong"]
 
     @property
     def by_language(self) -> dict[str, Metrics]:
@@ -127,13 +178,14 @@ class EvalReport:
 
     @property
     def by_tool(self) -> dict[str, Metrics]:
-        """Metrics per expected tool ("(none)" for out-of-scope questions)."""
-        return grouped(self.results, lambda r: r.expected_tool or "(none)")
+        """Metrics per expected tool (the first acceptable one; "(none)" for out-of-scope questions)."""
+        return grouped(self.results, lambda r: _tools(r.expected_tool)[0] if r.expected_tool else "(none)")
 
     @property
     def failures(self) -> list[TurnResult]:
-        """Turns that did not pass."""
-        return [r for r in self.results if not r.passed]
+        """Turns that did not pass, the wrong ones first."""
+        failed = [r for r in self.results if not r.passed]
+        return sorted(failed, key=lambda r: OUTCOMES.index(r.outcome), reverse=True)
 
     def as_json(self) -> dict[str, Any]:
         """The report as JSON-able data: metrics, groups and every turn."""
@@ -143,21 +195,30 @@ class EvalReport:
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "seconds": round(self.seconds, 2),
             "golden_items": self.golden_items,
+            "splits": self.splits,
             "overall": asdict(self.overall),
+            "by_split": {k: asdict(v) for k, v in self.by_split.items()},
+            "by_kind": {k: asdict(v) for k, v in self.by_kind.items()},
             "by_language": {k: asdict(v) for k, v in self.by_language.items()},
             "by_role": {k: asdict(v) for k, v in self.by_role.items()},
             "by_tool": {k: asdict(v) for k, v in self.by_tool.items()},
             "failures": [_failure(r) for r in self.failures],
-            "results": [{**asdict(r), "passed": r.passed} for r in self.results],
+            "results": [{**asdict(r), "passed": r.passed, "outcome": r.outcome} for r in self.results],
         }
+
+
+def _tools(tool: str | list[str] | None) -> list[str]:
+    return [] if tool is None else [tool] if isinstance(tool, str) else tool
 
 
 def _failure(r: TurnResult) -> dict[str, Any]:
     return {
         "id": f"{r.item_id}#{r.turn}" if r.turn else r.item_id,
+        "split": r.split,
+        "outcome": r.outcome,
         "user": r.user,
         "question": r.question,
-        "expected": {"tool": r.expected_tool, "args": r.expected_args},
+        "expected": {"kind": r.kind, "tool": r.expected_tool, "args": r.expected_args},
         "got": {"tool": r.got_tool, "args": r.got_args, "intent": r.intent, "refused": r.refused},
         "checks": {"routing": r.routing_ok, "facts": r.facts_ok, "refusal": r.refusal_ok},
         "missing": r.missing,
@@ -184,10 +245,11 @@ def _pct(value: float | None) -> str:
 
 def _metric_cells(m: Metrics) -> list[str]:
     rates = [_pct(m.routing), _pct(m.facts), _pct(m.refusal), _pct(m.language), _pct(m.passed)]
-    return [str(m.turns), *rates, str(m.leaks)]
+    return [str(m.turns), *rates, str(m.leaks), *(str(getattr(m, name)) for name in OUTCOMES)]
 
 
-HEADERS = ["turns", "routing", "facts", "refusal", "language", "passed", "leaks"]
+# "passed" is the share of correct turns; the last four columns count the turns of each class.
+HEADERS = ["turns", "routing", "facts", "refusal", "language", "passed", "leaks", *OUTCOMES]
 
 
 def markdown(report: EvalReport) -> str:
@@ -199,7 +261,8 @@ def markdown(report: EvalReport) -> str:
         f"run {report.started_at:%Y-%m-%d %H:%M}.",
         "",
     ]
-    groups = [("Overall", {"all": report.overall}), ("By language", report.by_language)]
+    groups = [("Overall", {"all": report.overall}), ("By split", report.by_split)]
+    groups += [("By family kind", report.by_kind), ("By language", report.by_language)]
     groups += [("By user", report.by_role), ("By tool", report.by_tool)]
     for title, rows in groups:
         lines += [f"## {title}", "", "| | " + " | ".join(HEADERS) + " |", "|---" * (len(HEADERS) + 1) + "|"]
@@ -209,7 +272,7 @@ def markdown(report: EvalReport) -> str:
     for r in report.failures:
         f = _failure(r)
         lines += [
-            f"### {f['id']} — {r.user}: {r.question}",
+            f"### {f['id']} ({r.split}, {r.outcome}) — {r.user}: {r.question}",
             "",
             f"- expected: `{json.dumps(f['expected'], ensure_ascii=False)}`",
             f"- got: `{json.dumps(f['got'], ensure_ascii=False)}`",
@@ -222,13 +285,22 @@ def markdown(report: EvalReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def verdict(report: EvalReport) -> str:
+    """One line per split: its share of correct turns and its wrong ones (which must be none)."""
+    parts = [
+        f"{name}: {_pct(m.passed)} correct, {m.wrong} wrong ({m.turns} turns)"
+        for name, m in report.by_split.items()
+    ]
+    return "; ".join(parts)
+
+
 def print_report(report: EvalReport, console: Console | None = None, max_failures: int = 40) -> None:
     """Print the metrics and the failures as rich tables."""
     out = console or Console()
     head = f"Evaluation {report.as_of} on {report.backend}"
     title = f"{head}: {report.overall.turns} turns, {report.seconds:.1f} s"
-    groups = [("overall", {"all": report.overall}), ("language", report.by_language)]
-    groups += [("user", report.by_role), ("tool", report.by_tool)]
+    groups = [("overall", {"all": report.overall}), ("split", report.by_split), ("kind", report.by_kind)]
+    groups += [("language", report.by_language), ("user", report.by_role), ("tool", report.by_tool)]
     for name, rows in groups:
         table = Table(title=title if name == "overall" else None, title_justify="left")
         table.add_column(name)
@@ -237,17 +309,19 @@ def print_report(report: EvalReport, console: Console | None = None, max_failure
         for key, m in rows.items():
             table.add_row(key, *_metric_cells(m))
         out.print(table)
+    out.print(verdict(report))
     if not report.failures:
         out.print("[green]no failures[/]")
         return
     table = Table(title=f"failures ({len(report.failures)})", title_justify="left", show_lines=True)
-    for header in ("id", "question", "expected", "got", "why"):
+    for header in ("id", "class", "question", "expected", "got", "why"):
         table.add_column(header, overflow="fold")
     for r in report.failures[:max_failures]:
         table.add_row(
             f"{r.item_id}#{r.turn}" if r.turn else r.item_id,
+            f"{r.outcome} ({r.split})",
             f"{r.user}: {r.question}",
-            f"{r.expected_tool} {json.dumps(r.expected_args, ensure_ascii=False)}",
+            f"{_expected(r)} {json.dumps(r.expected_args, ensure_ascii=False)}",
             f"{r.got_tool or r.intent} {json.dumps(r.got_args, ensure_ascii=False)}"
             + (" refused" if r.refused else ""),
             _why(r),
@@ -257,11 +331,17 @@ def print_report(report: EvalReport, console: Console | None = None, max_failure
         out.print(f"… {len(report.failures) - max_failures} more in report.md")
 
 
+def _expected(r: TurnResult) -> str:
+    return "|".join(_tools(r.expected_tool)) or r.kind
+
+
 def _why(r: TurnResult) -> str:
     reasons = [] if r.routing_ok else ["routing"]
     reasons += [f"missing {m}" for m in r.missing] + [f"leaked {m}" for m in r.leaked]
     if r.refusal_ok is False and not r.refused:
         reasons.append("not refused")
+    if r.tool_error:
+        reasons.append("tool error")
     if r.error:
         reasons.append(f"error {r.error}")
     return "; ".join(reasons)

@@ -1,13 +1,17 @@
 """Runs the golden set against the deterministic agent on a warehouse and scores every turn.
 
-Routing: the first tool the agent ran is the expected one and carries the expected arguments (a subset
-of what it emitted); an out-of-scope question runs no tool and has intent "unknown"; a refusal names the
-refused tool as its intent. Facts: every expected figure, formatted as the agent must format it, appears
-in the answer, and no restricted figure does. Refusals: refused=true and no tool the role lacks was run.
+Routing: the first tool the agent ran is an expected one (a turn may accept several) and, when it is the
+first of them, carries the expected arguments (a subset of what it emitted); an out-of-scope question
+runs no tool and has intent "unknown"; an ambiguous one gets intent "clarify" and no tool; a refusal names
+a refused tool as its intent. Facts: every expected figure, formatted as the answer's language formats
+it, appears in the answer, and no restricted figure does (in either language). Refusals: refused=true
+and no tool the role lacks was run. Each turn is then classed correct, clarified, can't or wrong
+(eval/report.py).
 """
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -20,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from agent.factory import make_agent
 from channels.identity import load_caller
 from eval.facts import appears, format_fact, render, resolve_vars, run_fact
-from eval.golden import GOLDEN_PATH, FactSpec, GoldenItem, Turn, load_golden
+from eval.golden import FactSpec, GoldenItem, Turn, load_splits
 from eval.report import EvalReport, TurnResult, print_report, write_report
 from tools.catalog import load_tools
 from tools.registry import Caller, ToolRegistry
@@ -29,6 +33,7 @@ from warehouse.db import make_engine, make_session_factory
 __all__ = ["print_report", "run_eval"]
 
 Progress = Callable[[int, int], None]
+OPTION = re.compile(r"^\s*(\d{1,2})[.)]\s+(.+?)\s*$", re.MULTILINE)  # "1. PT Global Tech (customer)"
 
 
 def run_eval(
@@ -37,24 +42,29 @@ def run_eval(
     out_dir: Path,
     progress: Progress | None = None,
     *,
-    golden_path: Path = GOLDEN_PATH,
+    splits: tuple[str, ...] = ("dev", "heldout"),
+    items: dict[str, list[GoldenItem]] | None = None,
+    agent: Any | None = None,
 ) -> EvalReport:
-    """Ask every golden question as its user, score the replies, write out_dir/<today>/report.{json,md}."""
-    items = load_golden(golden_path)
-    total = sum(len(item.turns) for item in items)
+    """Ask every golden question of the splits as its user, score the replies, write
+    out_dir/<today>/report.{json,md}; `items` (split -> items) replaces the golden files and `agent`
+    (anything with the agent's `ask`) the deterministic agent."""
+    sets = items if items is not None else load_splits(splits)
+    total = sum(len(item.turns) for group in sets.values() for item in group)
     engine = make_engine(database_url)
     started, clock = datetime.now(UTC), time.perf_counter()
     try:
         sessions = make_session_factory(engine)
-        agent = make_agent(sessions, today)
+        agent = agent or make_agent(sessions, today)
         with sessions() as session:
             variables = resolve_vars(session, today)
         run = _Run(agent, sessions, load_tools(), variables, uuid.uuid4().hex[:8])
         results: list[TurnResult] = []
-        for item in items:
-            results += run.item(item)
-            if progress:
-                progress(len(results), total)
+        for split, group in sets.items():
+            for item in group:
+                results += run.item(item, split)
+                if progress:
+                    progress(len(results), total)
     finally:
         engine.dispose()
     report = EvalReport(
@@ -62,8 +72,9 @@ def run_eval(
         backend=engine.url.get_backend_name(),
         started_at=started,
         seconds=time.perf_counter() - clock,
-        golden_items=len(items),
+        golden_items=sum(len(group) for group in sets.values()),
         results=results,
+        splits=list(sets),
     )
     write_report(report, out_dir)
     return report
@@ -83,38 +94,43 @@ class _Run:
         self.agent, self.sessions, self.registry = agent, sessions, registry
         self.variables, self.run_id = variables, run_id
 
-    def item(self, item: GoldenItem) -> list[TurnResult]:
+    def item(self, item: GoldenItem, split: str = "dev") -> list[TurnResult]:
         """Ask an item's turns in one conversation, as its user."""
         with self.sessions() as session:
             caller = load_caller(session, item.user)
         conversation = f"eval-{self.run_id}-{item.id}"
-        return [self.turn(item, i, turn, caller, conversation) for i, turn in enumerate(item.turns)]
+        results: list[TurnResult] = []
+        for index, turn in enumerate(item.turns):
+            question = render(turn.question, self.variables)
+            number = pick_option(results[-1].answer, turn.pick) if turn.pick and results else None
+            if turn.pick and number is None:
+                # The clarification did not offer the reading the user wants: it failed, and the reply
+                # is not asked (any number would pick a reading nobody asked for).
+                results[-1].routing_ok = False
+                results.append(self.turn(item, index, turn, caller, conversation, question, asked=False))
+            else:
+                results.append(self.turn(item, index, turn, caller, conversation, number or question))
+            results[-1].split = split
+        return results
 
-    def turn(self, item: GoldenItem, index: int, turn: Turn, caller: Caller, conversation: str) -> TurnResult:
-        """Ask one question and score the reply."""
-        question = render(turn.question, self.variables)
+    def turn(
+        self,
+        item: GoldenItem,
+        index: int,
+        turn: Turn,
+        caller: Caller,
+        conversation: str,
+        question: str,
+        *,
+        asked: bool = True,
+    ) -> TurnResult:
+        """Ask one question and score the reply (`asked` False: record it as failed without asking)."""
         expected_args = render(turn.expect.args, self.variables)
-        result = TurnResult(
-            item_id=item.id,
-            turn=index + 1 if item.conversation is not None else 0,  # conversations count from 1
-            lang=item.lang,
-            user=caller.username,  # a golden user may be a WhatsApp number
-            role=caller.role,
-            kind="refusal" if turn.refusal else "out_of_scope" if turn.expect.tool is None else "answer",
-            question=question,
-            expected_tool=turn.expect.tool,
-            expected_args=expected_args,
-            got_tool=None,
-            got_args={},
-            intent=None,
-            refused=False,
-            language=None,
-            answer="",
-            routing_ok=False,
-            facts_ok=None,
-            refusal_ok=None,
-            language_ok=False,
-        )
+        result = _blank(item, index, turn, caller, question, expected_args)
+        if not asked:
+            result.error = f"the clarification offered no option with {turn.pick!r}"
+            result.facts_ok = False if turn.facts else None
+            return result
         try:
             reply = self.agent.ask(caller, question, conversation)
         except Exception as exc:  # a crash is a failed turn, never a failed run
@@ -135,27 +151,24 @@ class _Run:
         result.language, result.answer = reply.language, reply.answer or ""
         result.language_ok = reply.language == result.lang
         result.tools_run = [t["name"] for t in tools]
+        result.tool_error = bool(tools) and not reply.data  # a failed call carries no result data
 
     def _score(self, result: TurnResult, turn: Turn, caller: Caller, expected_args: dict[str, Any]) -> None:
-        if turn.refusal:
-            result.routing_ok = result.intent == turn.expect.tool
-        elif turn.expect.tool is None:
-            result.routing_ok = not result.tools_run and not result.refused and result.intent == "unknown"
-        else:
-            same_tool = result.got_tool == turn.expect.tool
-            result.routing_ok = same_tool and args_match(expected_args, result.got_args)
+        result.routing_ok = routed(result, turn, expected_args)
         with self.sessions() as session:
-            expected = [self._formatted(session, f, result.lang) for f in turn.facts]
-            restricted = [self._formatted(session, f, result.lang) for f in turn.restricted]
-        shown = [(name, text, kind) for name, text, kind in expected if text is not None]
+            # Figures as the answer's language writes them (a wrong language is the language check's
+            # failure, not a wrong figure); a restricted figure must not show in either language.
+            lang = result.language if result.language in ("id", "en") else result.lang
+            facts = [self._formatted(session, f, lang) for f in turn.facts]
+            restricted = [self._formatted(session, f, x) for f in turn.restricted for x in ("id", "en")]
+        shown = [(name, text, kind) for name, text, kind in facts if text is not None]
         result.expected_facts = [f"{name}: {text}" for name, text, _ in shown]
         answer = result.answer
         result.missing = [f"{name}: {text}" for name, text, kind in shown if not appears(text, answer, kind)]
-        result.leaked = [
-            f"{name}: {text}"
-            for name, text, kind in restricted
-            if text is not None and appears(text, result.answer, kind)
+        leaked = [
+            f"{n}: {text}" for n, text, kind in restricted if text is not None and appears(text, answer, kind)
         ]
+        result.leaked = list(dict.fromkeys(leaked))  # a text figure reads the same in both languages
         if turn.refusal:
             forbidden = [name for name in result.tools_run if not self.registry.allowed(name, caller)]
             result.refusal_ok = result.refused and not forbidden and not result.leaked
@@ -168,11 +181,70 @@ class _Run:
         return fact.name or fact.kind, format_fact(value, fact.kind, lang), fact.kind
 
 
+def routed(result: TurnResult, turn: Turn, expected_args: dict[str, Any]) -> bool:
+    """Whether the reply took the way the turn expects: an accepted tool (with its arguments when it is
+    the first one), the refused tool, a clarification, or "can't" for an out-of-scope question."""
+    expected = turn.expect.tools
+    if turn.refusal:
+        return result.intent in expected
+    nothing_ran = not result.tools_run and not result.refused
+    if turn.expect.clarify:
+        return nothing_ran and result.intent == "clarify"
+    if not expected:
+        return nothing_ran and result.intent == "unknown"
+    if result.got_tool == expected[0]:
+        return args_match(expected_args, result.got_args)
+    return result.got_tool in expected
+
+
+def _blank(
+    item: GoldenItem, index: int, turn: Turn, caller: Caller, question: str, expected_args: dict[str, Any]
+) -> TurnResult:
+    """A turn's result before the reply: what was asked and expected, nothing passed yet."""
+    kind = "refusal" if turn.refusal else "clarify" if turn.expect.clarify else "answer"
+    return TurnResult(
+        item_id=item.id,
+        turn=index + 1 if item.conversation is not None else 0,  # conversations count from 1
+        family=item.family,
+        lang=item.lang,
+        user=caller.username,  # a golden user may be a WhatsApp number
+        role=caller.role,
+        kind="out_of_scope" if kind == "answer" and turn.expect.tool is None else kind,
+        question=question,
+        expected_tool=turn.expect.tool,
+        expected_args=expected_args,
+        got_tool=None,
+        got_args={},
+        intent=None,
+        refused=False,
+        language=None,
+        answer="",
+        routing_ok=False,
+        facts_ok=None,
+        refusal_ok=None,
+        language_ok=False,
+    )
+
+
+def pick_option(answer: str, pick: str) -> str | None:
+    """The number of the first numbered option ("2. PT Global Supply") whose text holds `pick`."""
+    wanted = pick.casefold()
+    return next((n for n, label in OPTION.findall(answer) if wanted in label.casefold()), None)
+
+
 def args_match(expected: dict[str, Any], got: dict[str, Any]) -> bool:
-    """Whether every expected argument was emitted with the same value (an absent one counts as null)."""
+    """Whether every expected argument was emitted with the same value (an absent one counts as null).
+
+    Lists and objects match as subsets, so a query's `{"metrics": ["sales"]}` accepts ["sales", "orders"]
+    and `{"period": {"start": ...}}` ignores the period's label.
+    """
     return all(_same(value, got.get(key)) for key, value in expected.items())
 
 
 def _same(expected: Any, got: Any) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and args_match(expected, got)
+    if isinstance(expected, list):
+        return isinstance(got, list) and all(any(_same(e, g) for g in got) for e in expected)
     # Same type too: True is not 1, "7" is not 7.
     return bool(expected == got) and type(expected) is type(got)

@@ -50,7 +50,8 @@ class Neutralised:
     removed: list[str] = field(default_factory=list)
 
 
-def _planted(sentence: str) -> bool:
+def planted(sentence: str) -> bool:
+    """Whether a sentence gives the assistant orders (a marker or a document-shaped injection pattern)."""
     folded = re.sub(r"\s+", " ", sentence.lower())
     return bool(_MARKERS.search(sentence)) or any(p.search(folded) for p in _PATTERNS)
 
@@ -60,7 +61,7 @@ def neutralise(text: str) -> Neutralised:
     removed: list[str] = []
     out: list[str] = []
     for sentence in _SENTENCE.findall(text):
-        if sentence.strip() and _planted(sentence):
+        if sentence.strip() and planted(sentence):
             removed.append(sentence.strip())
             lead = sentence[: len(sentence) - len(sentence.lstrip())]
             out.append(lead + REMOVED + ("\n" if sentence.endswith("\n") else " "))

@@ -23,7 +23,7 @@ _HTML = re.compile(r"<\s*(?:img|a|iframe|script|link)\b[^>]*>", re.IGNORECASE)
 _URL = re.compile(r"\b(?:https?|ftp|data|javascript):[^\s)>\]]+|\bwww\.[^\s)>\]]+", re.IGNORECASE)
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 
-_NEG = re.compile(
+NEGATION = re.compile(
     r"\b(?:never|not|don't|do not|dont|no|must not|mustn't|cannot|can't|jangan|dilarang|tidak boleh|"
     r"tidak|bukan|tanpa|hindari|avoid|forbidden|prohibited)\b",
     re.IGNORECASE,
@@ -92,7 +92,7 @@ def unsafe_advice(text: str) -> str | None:
     """The first sentence advising to bypass or disable a safety device, unless it says not to."""
     for sentence in _SENTENCE.findall(text):
         match = _UNSAFE.search(sentence)
-        if match and not _NEG.search(sentence[: match.start() + 1]):
+        if match and not NEGATION.search(sentence[: match.start() + 1]):
             return sentence.strip()
     return None
 

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from retrieval.metadata import detect_metadata, front_matter_span
+from retrieval.metadata import MachineNames, detect_metadata, front_matter_span
 from retrieval.types import Chunk, Document, Section
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -53,6 +53,7 @@ def chunk_document(
     max_tokens: int = 320,
     overlap_tokens: int = 48,
     merge_below: int = 20,
+    machines: MachineNames = (),
 ) -> list[Chunk]:
     """Cut a loaded document into chunks of at most max_tokens, carrying heading path, lines and metadata."""
     if max_tokens < 32 or not 0 <= overlap_tokens <= max_tokens // 2:
@@ -64,7 +65,7 @@ def chunk_document(
         label = " > ".join(section.heading_path)
         seen[label] += 1
         section_key = _sha1(f"{label}#{seen[label]}")[:8]
-        meta = detect_metadata(doc, "\n".join(text for _, text in lines), section.heading_path)
+        meta = detect_metadata(doc, "\n".join(text for _, text in lines), section.heading_path, machines)
         pieces = _pieces(lines, counter, max_tokens - overlap_tokens - 4)
         for n, (text, tokens, first, last) in enumerate(_pack(pieces, counter, max_tokens, overlap_tokens)):
             chunks.append(
@@ -81,6 +82,7 @@ def chunk_document(
                     machines=meta["machines"],
                     roles=meta["roles"],
                     content_hash=doc.content_hash,
+                    page=doc.page_of(first),
                 )
             )
     return chunks

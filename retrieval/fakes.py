@@ -93,6 +93,10 @@ class MemoryVectorStore:
         """A query's vector, from the store's embedder."""
         return self.embedder.embed([text])[0]
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Several query texts' vectors in one call."""
+        return self.embedder.embed(texts)
+
     def nearest_ids(
         self, vector: list[float], n: int, among: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.chunking import chunk_document
 from retrieval.loaders import iter_documents, load_document, relative_source
+from retrieval.metadata import MachineNames
+from retrieval.quarantine import QuarantineRow, flag_chunks, quarantine_rows
 from retrieval.store import VectorStore
+from retrieval.types import Document
 from textkit.tokens import TokenCounter
 
 Progress = Callable[[str, int, int], None]
@@ -28,6 +31,10 @@ class IngestReport:
     chunks_written: int = 0
     chunks_deleted: int = 0
     seconds: float = 0.0
+    # suspicious sentences found in the files (re)chunked by this run; stored on their chunks
+    quarantined: list[QuarantineRow] = field(default_factory=list)
+    # files that could not be read, with why ("no text layer: OCR needed" for a scanned PDF)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -41,9 +48,14 @@ def file_hash(path: Path) -> str:
 
 
 def ingest(
-    root: Path, store: VectorStore, counter: TokenCounter, progress: Progress | None = None
+    root: Path,
+    store: VectorStore,
+    counter: TokenCounter,
+    progress: Progress | None = None,
+    machines: MachineNames = (),
 ) -> IngestReport:
-    """Bring the store in line with the folder: new and changed files (re)chunked, removed ones dropped."""
+    """Bring the store in line with the folder: new and changed files (re)chunked, removed ones dropped;
+    `machines` (names and models -> codes, from the warehouse) tag chunks that name a machine."""
     started, report = time.perf_counter(), IngestReport()
     base = root if root.is_dir() else root.parent
     stored = store.sources()
@@ -57,7 +69,12 @@ def ingest(
         if stored.get(source) == digest:
             report.unchanged += 1
         else:
-            _replace(store, counter, path, base, source, source in stored, report)
+            try:
+                doc = load_document(path, base)
+            except ValueError as exc:  # unreadable, or a scan without text: reported, the rest goes on
+                report.skipped.append((source, str(exc)))
+            else:
+                _replace(store, counter, doc, path, source in stored, report, machines)
         if progress:
             progress("files", i, len(paths))
     if root.is_dir():  # a folder is mirrored: files gone from it lose their chunks
@@ -71,13 +88,15 @@ def ingest(
 def _replace(
     store: VectorStore,
     counter: TokenCounter,
+    doc: Document,
     path: Path,
-    base: Path,
-    source: str,
     known: bool,
     report: IngestReport,
+    machines: MachineNames = (),
 ) -> None:
-    chunks = chunk_document(load_document(path, base), counter)
+    source = doc.source
+    chunks = flag_chunks(chunk_document(doc, counter, machines=machines))
+    report.quarantined.extend(quarantine_rows(chunks, path))
     if known:
         # Delete first: a shorter new version must not leave its old tail behind.
         report.chunks_deleted += store.delete_source(source)

@@ -42,6 +42,7 @@ _AD_NOISE = re.compile(r"^(\[\[[^\]]+\]\]|\[#[^\]]+\]|(?:ifdef|ifndef|ifeval|end
 
 _TXT_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?[ \t]+(\S.*)$")
 _TXT_UNDERLINE = re.compile(r"^(={3,}|-{3,})$")
+_CODE_HEADING = re.compile(r"^[A-Z]{1,3}-?\d{2,4}\s+[A-Z(]\S*(?:\s+\S+){0,8}$")  # "E-410 Wire feed fault"
 _ADMONITIONS = {"NOTE", "WARNING", "CAUTION", "DANGER", "IMPORTANT", "TIP", "CATATAN", "PERINGATAN", "BAHAYA"}
 
 
@@ -79,8 +80,9 @@ def load_document(path: Path, root: Path) -> Document:
     if fmt is None:
         raise ValueError(f"unsupported document format: {path}")
     raw = path.read_bytes()
+    pages: tuple[tuple[int, int], ...] = ()
     if fmt == "pdf":
-        lines, headings, title = _pdf(raw, path)
+        lines, headings, title, pages = _pdf(raw, path)
     else:
         text_lines = _split_lines(raw.decode("utf-8-sig", errors="replace"))
         parse = {"markdown": _markdown, "asciidoc": _asciidoc, "text": _text}[fmt]
@@ -91,6 +93,7 @@ def load_document(path: Path, root: Path) -> Document:
         title=title,
         sections=_sections(lines, headings, title),
         content_hash=hashlib.sha256(raw).hexdigest(),
+        pages=pages,
     )
 
 
@@ -169,8 +172,12 @@ def _text(lines: list[str], stem: str) -> tuple[list[str], list[_Heading], str]:
     return lines, headings, title
 
 
-def _pdf(raw: bytes, path: Path) -> tuple[list[str], list[_Heading], str]:
-    """The text layer page by page; sections per detected heading, else one per page."""
+class NoTextLayer(ValueError):
+    """A PDF whose pages hold no text (a scan): it needs OCR before it can be ingested."""
+
+
+def _pdf_pages(raw: bytes, path: Path) -> tuple[list[str], str]:
+    """Each page's extracted text, and the title from the PDF's metadata."""
     from pypdf import PdfReader
 
     try:
@@ -179,21 +186,32 @@ def _pdf(raw: bytes, path: Path) -> tuple[list[str], list[_Heading], str]:
         meta_title = str(reader.metadata.title or "").strip() if reader.metadata else ""
     except Exception as exc:  # pypdf raises many kinds of exception on damaged files
         raise ValueError(f"unreadable PDF {path}: {exc}") from exc
+    if texts and not any(t.strip() for t in texts):
+        raise NoTextLayer(f"no text layer: OCR needed ({len(texts):,} pages of images)")
+    return texts, meta_title
+
+
+def _pdf(raw: bytes, path: Path) -> tuple[list[str], list[_Heading], str, tuple[tuple[int, int], ...]]:
+    """The text layer page by page; sections per detected heading, else one per page; and where each
+    page starts (1-based line, page number), so citations can name the page."""
+    texts, meta_title = _pdf_pages(raw, path)
     lines: list[str] = []
     pages: list[_Heading] = []
+    starts: list[tuple[int, int]] = []
     for number, text in enumerate(texts, start=1):
         if text.strip():
             pages.append(_Heading(len(lines), 1, f"Page {number}"))
+            starts.append((len(lines) + 1, number))
             lines += _split_lines(text.rstrip("\n"))
     first = next((line.strip() for line in lines if line.strip()), "")
     headings = _text_headings(lines, relaxed=True)
-    return lines, headings or pages, meta_title or first or path.stem
+    return lines, headings or pages, meta_title or first or path.stem, tuple(starts)
 
 
 def _text_headings(lines: list[str], *, relaxed: bool) -> list[_Heading]:
     """Heading-like lines of plain text; `relaxed` drops the blank-line context PDF extraction loses."""
     headings: list[_Heading] = []
-    underline = -1
+    underline, chapter = -1, 0
     for i, line in enumerate(lines):
         text = line.strip()
         if not text or i == underline:
@@ -209,10 +227,27 @@ def _text_headings(lines: list[str], *, relaxed: bool) -> list[_Heading]:
             headings.append(_Heading(i, 1 if after[0] == "=" else 2, text))
             underline = i + 1
         elif relaxed or (blank_before and not after):
-            level = _text_heading_level(text)
+            level = _text_heading_level(text) or (
+                _pdf_heading_level(text, after, chapter) if relaxed else None
+            )
             if level:
                 headings.append(_Heading(i, level, text))
+                if m := _TXT_NUMBERED.match(text):
+                    chapter = int(m.group(1).split(".")[0])
     return headings
+
+
+def _pdf_heading_level(text: str, after: str, chapter: int) -> int | None:
+    """Headings a PDF's text layer loses the styling of: the next chapter, "3. Normal operation", and an
+    error-code title, "E-410 Wire feed fault". Both must be whole lines (the next line starts a sentence
+    or a list, it does not continue this one); numbered list items end with a full stop or run on."""
+    if len(text) > 70 or text[-1] in ".,;:" or (after and after[0].islower()):
+        return None
+    if (m := _TXT_NUMBERED.match(text)) and "." not in m.group(1) and int(m.group(1)) == chapter + 1:
+        return 1 if m.group(2)[0].isupper() else None
+    if _CODE_HEADING.match(text):
+        return 2
+    return None
 
 
 def _text_heading_level(text: str) -> int | None:

@@ -25,17 +25,9 @@ from textkit.language import detect_language
 
 DOC_TYPES = ("manual", "safety", "troubleshooting", "maintenance", "reference")
 
-# Model names (normalised: lower case, runs of other characters as one space) of the demo machines.
-MACHINE_MODELS: dict[str, str] = {
-    "cnc milling a1": "MCH-001",
-    "haas vf 2": "MCH-001",
-    "injection molding b2": "MCH-002",
-    "injection moulding b2": "MCH-002",
-    "engel victory 200": "MCH-002",
-    "welding robot c1": "MCH-003",
-    "robot las c1": "MCH-003",
-    "fanuc arc mate 100id": "MCH-003",
-}
+# Machine names and models (normalised: lower case, runs of other characters as one space) -> code. They
+# come from the warehouse's machine master at ingest (retrieval/machines.py), never from a list here.
+MachineNames = tuple[tuple[str, str], ...]
 
 # Keywords per document type, checked on normalised words; the first type whose keyword appears wins.
 _TYPE_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -113,11 +105,11 @@ def normalise(text: str) -> str:
     return " " + re.sub(r"[^0-9a-z]+", " ", text.lower()).strip() + " "
 
 
-def find_machines(text: str) -> set[str]:
-    """Machine codes named in the text, directly (MCH-003) or by model name."""
+def find_machines(text: str, machines: MachineNames = ()) -> set[str]:
+    """Machine codes named in the text, directly (MCH-003) or by a machine's name or model."""
     norm = normalise(text)
     found = {f"MCH-{m}" for m in _CODE.findall(norm)}
-    found.update(code for model, code in MACHINE_MODELS.items() if f" {model} " in norm)
+    found.update(code for name, code in machines if f" {name} " in norm)
     return found
 
 
@@ -131,30 +123,30 @@ def doc_type_of(texts: Sequence[str]) -> str | None:
     return None
 
 
-def detect_metadata(doc: Document, section_text: str, heading_path: Sequence[str]) -> ChunkMeta:
+def detect_metadata(
+    doc: Document, section_text: str, heading_path: Sequence[str], machines: MachineNames = ()
+) -> ChunkMeta:
     """Document-level metadata (front matter wins) merged with what the section itself mentions."""
-    base = document_metadata(doc)
+    base = document_metadata(doc, machines)
     own_headings = heading_path[1:] if heading_path and heading_path[0] == doc.title else heading_path
     # The title is document-level: it counts only where front matter does not name the machines.
-    machines = set(base["machines"]) | find_machines(" ".join([*own_headings, section_text]))
+    found = set(base["machines"]) | find_machines(" ".join([*own_headings, section_text]), machines)
     doc_type = base["doc_type"]
     if doc_type == "manual" and str(front_matter(doc).get("doc_type", "")).lower() not in DOC_TYPES:
         # A general manual's error-code or safety chapter is still filterable by its kind.
         doc_type = doc_type_of(list(reversed(heading_path))) or "manual"
-    return ChunkMeta(
-        lang=base["lang"], machines=tuple(sorted(machines)), doc_type=doc_type, roles=base["roles"]
-    )
+    return ChunkMeta(lang=base["lang"], machines=tuple(sorted(found)), doc_type=doc_type, roles=base["roles"])
 
 
 @lru_cache(maxsize=16)
-def document_metadata(doc: Document) -> ChunkMeta:
+def document_metadata(doc: Document, machines: MachineNames = ()) -> ChunkMeta:
     """Metadata that holds for the whole document: front matter, else the file name, title and text."""
     fm = front_matter(doc)
     declared = _as_list(fm.get("machines"))
     # Front matter may name a machine by code or by model; detection only runs when it names none.
-    codes = {c for m in declared for c in (find_machines(m) or {m.upper()})}
+    codes = {c for m in declared for c in (find_machines(m, machines) or {m.upper()})}
     if not declared:
-        codes = find_machines(f"{doc.source} {doc.title}")
+        codes = find_machines(f"{doc.source} {doc.title}", machines)
     doc_type = str(fm.get("doc_type", "")).lower()
     if doc_type not in DOC_TYPES:
         doc_type = doc_type_of([doc.source.rsplit("/", 1)[-1], doc.title, doc.source]) or "manual"

@@ -9,6 +9,8 @@ section). An optional cross-encoder then reorders the top of the fused list.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 
 from retrieval.glossary import default_glossary, expand_query
@@ -32,6 +34,9 @@ RRF_K = 10
 # Neighbours fetched per candidate needed when a filter is set: first 2x, then 8x, then the store filters.
 OVERFETCH = (2, 8)
 Ranked = Sequence[tuple[Chunk, float]]
+# A question's sentences (at least this many words each) beside the whole question in the dense query.
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+MIN_SENTENCE_WORDS, MAX_SENTENCES = 3, 3
 
 
 def section_key(chunk: Chunk) -> tuple[str, str]:
@@ -80,6 +85,23 @@ def rrf(
     return sorted(hits.values(), key=lambda h: (-h.score, min(h.ranks.values()), h.chunk.id))
 
 
+def query_sentences(text: str) -> list[str]:
+    """A question's sentences of at least MIN_SENTENCE_WORDS words, the last MAX_SENTENCES of them when it
+    has several (the question itself comes last; earlier ones are background); else the whole text."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if len(s.split()) >= MIN_SENTENCE_WORDS]
+    return sentences[-MAX_SENTENCES:] if len(sentences) > 1 else [text]
+
+
+def mean_direction(vectors: Sequence[Sequence[float]]) -> list[float]:
+    """The unit vector along the sum of unit vectors: ranking by it ranks by the mean cosine."""
+    total = [0.0] * len(vectors[0])
+    for vec in vectors:
+        norm = math.sqrt(sum(x * x for x in vec)) or 1.0
+        total = [t + x / norm for t, x in zip(total, vec, strict=True)]
+    norm = math.sqrt(sum(x * x for x in total)) or 1.0
+    return [t / norm for t in total]
+
+
 def query_language(query: str) -> str:
     """'id' or 'en': the agent's detector; its ties (e.g. "suhu barel terlalu panas", no marker word) go
     to Indonesian when Indonesian function words and Indonesian-only glossary terms outnumber English
@@ -120,7 +142,7 @@ class HybridSearcher:
         """The k best chunks (one per section) for a query, with fused score and per-retriever ranks."""
         lang = lang or query_language(query)
         text = expand_query(query, lang)
-        lists = {BM25: self._bm25(text, flt, lang), DENSE: self._dense(text, flt)}
+        lists = {BM25: self._bm25(text, flt, lang), DENSE: self._dense(text, flt, whole=lang == "id")}
         key = section_key if self.per_section else _chunk_id
         hits = rrf(lists, self.weights.get(lang, DEFAULT_WEIGHTS["en"]), self.rrf_k, key)
         if self.reranker is not None:
@@ -138,7 +160,7 @@ class HybridSearcher:
     ) -> list[Hit]:
         """Baseline: the dense retriever alone on the plain query (expand=True adds the glossary)."""
         text = expand_query(query, lang or query_language(query)) if expand else query
-        return _as_hits(DENSE, self._dense(text, flt, max(k, self.candidates)), k)
+        return _as_hits(DENSE, self._dense(text, flt, max(k, self.candidates), whole=True), k)
 
     def bm25_only(
         self,
@@ -160,12 +182,31 @@ class HybridSearcher:
         ranked = self.lexical.search(text, n or self.candidates, flt, lang=lang)
         return best_per_section(ranked) if self.per_section else ranked
 
-    def _dense(self, text: str, flt: SearchFilter, n: int | None = None) -> list[tuple[Chunk, float]]:
+    def _dense(
+        self, text: str, flt: SearchFilter, n: int | None = None, *, whole: bool = False
+    ) -> list[tuple[Chunk, float]]:
         n = n or self.candidates
-        ranked = self.store.query(text, n, flt) if self.catalog is None else self._dense_catalog(text, flt, n)
+        vector = self.store.embed_query(text) if whole else self.query_vector(text)
+        if self.catalog is None:
+            ranked = self.store.query(vector, n, flt)
+        else:
+            ranked = self._dense_catalog(vector, flt, n)
         return best_per_section(ranked) if self.per_section else ranked
 
-    def _dense_catalog(self, text: str, flt: SearchFilter, n: int) -> list[tuple[Chunk, float]]:
+    def query_vector(self, text: str) -> list[float]:
+        """The dense query: the mean direction of the question's sentences, each embedded on its own.
+
+        Operators describe a situation in several sentences ("We wired X. The axis never moves. What INI
+        setting is needed?"); one vector of the whole text is dominated by its longest sentence, so each
+        sentence gets an equal vote. Costs about one embedding of the whole (short texts, one batch).
+        Indonesian queries keep the one vector of the whole: their glossary's English terms are appended
+        as one bag of words, which must stay in the vector, not become a sentence of its own."""
+        parts = query_sentences(text)
+        if len(parts) == 1:
+            return self.store.embed_query(text)
+        return mean_direction(self.store.embed_queries(parts))
+
+    def _dense_catalog(self, vector: list[float], flt: SearchFilter, n: int) -> list[tuple[Chunk, float]]:
         """The n nearest chunks the filter lets through: unfiltered neighbour ids, filtered in memory.
 
         When fewer than n of the fetched neighbours pass, a larger fetch follows (each fetch only when the
@@ -174,7 +215,6 @@ class HybridSearcher:
         filtering a nearest-first list keeps its order. Ids missing from the catalog (written since it was
         built) force the store's own filtered search."""
         assert self.catalog is not None
-        vector = self.store.embed_query(text)
         fetches: tuple[int, ...] = (n,)
         if flt != SearchFilter():
             # Over-fetching pays only when the fetch can hold n passing chunks; with a rarer filter (e.g. one

@@ -70,6 +70,10 @@ class VectorStore(Protocol):
         """A query's vector, from the store's embedder."""
         ...
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Several query texts' vectors in one call (a question and its sentences)."""
+        ...
+
     def nearest_ids(
         self, vector: list[float], n: int, among: Sequence[str] | None = None
     ) -> list[tuple[str, float]]:
@@ -207,6 +211,10 @@ class ChromaStore:
     def embed_query(self, text: str) -> list[float]:
         """A query's vector, from the store's embedder."""
         return self.embedder.embed([text])[0]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Several query texts' vectors in one call (a question and its sentences)."""
+        return self.embedder.embed(texts)
 
     def nearest_ids(
         self, vector: list[float], n: int, among: Sequence[str] | None = None

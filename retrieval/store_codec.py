@@ -48,6 +48,10 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Scalar]:
         "roles": list(chunk.roles),
         "content_hash": chunk.content_hash,
     }
+    if chunk.quarantine:
+        packed["quarantine"] = [list(q) for q in chunk.quarantine]
+    if chunk.page:
+        packed["page"] = chunk.page
     meta: dict[str, Scalar] = {
         "source": chunk.source,
         "doc_type": chunk.doc_type,
@@ -77,6 +81,8 @@ def chunk_from_record(chunk_id: str, text: str | None, meta: dict[str, Any]) -> 
         machines=tuple(packed["machines"]),
         roles=tuple(packed["roles"]),
         content_hash=str(packed["content_hash"]),
+        quarantine=tuple((str(k), str(t)) for k, t in packed.get("quarantine", ())),
+        page=int(packed.get("page", 0)),
     )
 
 

@@ -25,6 +25,17 @@ class Document:
     title: str
     sections: tuple[Section, ...]
     content_hash: str  # sha256 of the raw file bytes
+    # PDFs: (first 1-based line, page number) of each page that has text, in order; empty for text formats
+    pages: tuple[tuple[int, int], ...] = ()
+
+    def page_of(self, line: int) -> int:
+        """The page a 1-based line is on (0 when the document has no pages)."""
+        page = 0
+        for first, number in self.pages:
+            if first > line:
+                break
+            page = number
+        return page
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,9 @@ class Chunk:
     machines: tuple[str, ...] = ()  # machine codes the text is about, e.g. ("MCH-003",)
     roles: tuple[str, ...] = ()  # roles allowed to read it; empty = anyone holding KB.READ
     content_hash: str = ""
+    # Sentences flagged at ingestion (guardrails.quarantine): (kind, sentence); cut when quoted.
+    quarantine: tuple[tuple[str, str], ...] = ()
+    page: int = 0  # the PDF page the chunk starts on (0: not a PDF)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,12 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from retrieval.quarantine import QuarantineRow
+from sentient.cli_admin import audit_app, roles_app, users_app
 from sentient.cli_alerts import alerts_app, worker
+from sentient.cli_erp import erp_app
+from sentient.cli_preagg import preagg_app, refresh_rollups
+from sentient.cli_sync import sync_app
 from sentient.cli_whatsapp import whatsapp_worker
 from sentient.db_wiring import build_engine
 from sentient.settings import get_settings
@@ -25,6 +30,12 @@ app = typer.Typer(help="Sentient Factory: the factory's assistant.", no_args_is_
 db_app = typer.Typer(help="Warehouse schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(alerts_app, name="alerts")  # `sentient alerts run` (sentient/cli_alerts.py)
+app.add_typer(preagg_app, name="preagg")  # `sentient preagg refresh|status` (sentient/cli_preagg.py)
+app.add_typer(users_app, name="users")  # `sentient users add|list|set-role|…` (sentient/cli_admin.py)
+app.add_typer(roles_app, name="roles")  # `sentient roles list|grant|revoke`
+app.add_typer(audit_app, name="audit")  # `sentient audit tail`
+app.add_typer(erp_app, name="erp")  # `sentient erp demo init|simulate` (sentient/cli_erp.py)
+app.add_typer(sync_app, name="sync")  # `sentient sync extract|load|run|verify|status`
 app.command()(worker)  # `sentient worker`
 app.command("whatsapp-worker")(whatsapp_worker)  # replies only; `serve` runs it inline by default
 console = Console(stderr=True)
@@ -58,19 +69,31 @@ def db_current() -> None:
 @app.command()
 def seed(
     scale: Annotated[int, typer.Option(min=0, max=1000, help="Add N units of synthetic history.")] = 0,
-    reset: Annotated[bool, typer.Option(help="Delete all warehouse rows first.")] = False,
+    reset: Annotated[
+        bool, typer.Option(help="Delete every warehouse row first, the audit trail included (needs --yes).")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm --reset after its preview.")] = False,
     today: Annotated[
         str | None, typer.Option(help="Business date YYYY-MM-DD (default FACTORY_TODAY).")
     ] = None,
 ) -> None:
-    """Load the spec's sample data (and optional synthetic history), dated relative to today."""
+    """Load the spec's sample data (and any synthetic history) dated relative to today; refresh rollups."""
     from warehouse.migrate import upgrade
-    from warehouse.seed.base import STEPS, seed_base, wipe
+    from warehouse.seed.base import STEPS, row_counts, seed_base, wipe
 
     settings, engine = get_settings(), _engine()
     day = date.fromisoformat(today) if today else settings.today()
     upgrade(engine)
     if reset:
+        counts = row_counts(engine)
+        audit = counts.get("log_audit", 0)
+        console.print(
+            f"--reset deletes {sum(counts.values()):,} rows in {len(counts)} tables, "
+            f"the audit trail's {audit:,} included, and rebuilds the schema."
+        )
+        if not yes:
+            console.print("Nothing deleted. Run again with --yes to reset.")
+            raise typer.Exit(1)
         wipe(engine)
     with _progress() as progress:
         task = progress.add_task("sample data", total=len(STEPS))
@@ -79,6 +102,7 @@ def seed(
     console.print(f"sample data {'loaded' if loaded else 'already present'} (today = {day})")
     if scale:
         _seed_synthetic(engine, scale, day)
+    refresh_rollups(engine, if_stale=True)  # the semantic layer's pre-aggregates, for the rows just loaded
 
 
 def _seed_synthetic(engine: Engine, scale: int, day: date) -> None:
@@ -175,11 +199,18 @@ def ingest(
 ) -> None:
     """Load, chunk and embed manuals; unchanged files are skipped, changed replaced, removed dropped."""
     from retrieval.ingest import ingest as run_ingest
+    from retrieval.machines import machine_names
     from sentient.retrieval_wiring import RetrievalHub
     from textkit.tokens import TokenCounter
+    from warehouse.db import make_engine
 
     settings = get_settings()
     store = RetrievalHub(settings).store(collection)
+    engine = make_engine(settings.database_url)
+    try:
+        machines = machine_names(engine)
+    finally:
+        engine.dispose()
     with _progress() as progress:
         task = progress.add_task("files", total=None)
         report = run_ingest(
@@ -187,6 +218,7 @@ def ingest(
             store,
             TokenCounter(settings.data_dir / "tiktoken"),
             progress=lambda _s, done, total: progress.update(task, completed=done, total=total),
+            machines=machines,
         )
     table = Table(
         "files",
@@ -213,7 +245,21 @@ def ingest(
         )
     )
     console.print(table)
+    if report.quarantined:
+        console.print(quarantine_table(report.quarantined))
+    for source, why in report.skipped:
+        console.print(f"[yellow]skipped[/] {source}: {why}")
     console.print(f"{store.count():,} chunks in the collection; done in {report.seconds:,.1f} s")
+
+
+def quarantine_table(rows: list[QuarantineRow]) -> Table:
+    """The suspicious sentences ingestion flagged: file, line, reason and the start of the sentence."""
+    table = Table(title=f"quarantine: {len(rows):,} sentences flagged (cut from answers)")
+    for name in ("file", "line", "reason", "sentence"):
+        table.add_column(name, justify="right" if name == "line" else "left")
+    for row in rows:
+        table.add_row(row.source, f"{row.line:,}", row.reason, row.sentence[:80])
+    return table
 
 
 @app.command()
@@ -252,22 +298,36 @@ def search(
             typer.echo("   " + c.text[:300].replace("\n", " ") + ("…" if len(c.text) > 300 else ""))
 
 
+def _eval_split(value: str) -> str:
+    """The golden split(s) to ask: dev, heldout or all (exit code 2 otherwise)."""
+    if value not in ("dev", "heldout", "all"):
+        raise typer.BadParameter("choose dev, heldout or all")
+    return value
+
+
 @app.command("eval")
 def evaluate(
     out: Annotated[Path, typer.Option(help="Folder for report.json and report.md.")] = Path("eval/reports"),
+    split: Annotated[
+        str, typer.Option(help="dev (golden.jsonl), heldout (heldout.jsonl) or all.", callback=_eval_split)
+    ] = "all",
 ) -> None:
-    """Score the agent on the golden set: routing, facts and refusals, per language and role."""
+    """Score the agent on the golden set: correct, clarified, can't and wrong turns per split; exits 1 on
+    any wrong answer."""
     from eval.runner import print_report, run_eval
 
     settings = get_settings()
+    splits = ("dev", "heldout") if split == "all" else (split,)
     with _progress() as progress:
         task = progress.add_task("golden set", total=None)
 
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        result = run_eval(settings.database_url, settings.today(), out, progress=report)
+        result = run_eval(settings.database_url, settings.today(), out, progress=report, splits=splits)
     print_report(result)
+    if result.wrong:  # an answer with the wrong subject or figures, or a leak: never acceptable
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from sentient.admin.service import AdminService
 from sentient.auth.keys import key_matches, presented_keys
 from sentient.auth.service import AuthService
 from sentient.auth.throttle import LoginGuard
@@ -49,6 +50,11 @@ def get_auth(state: StateDep) -> AuthService:
     return state.auth
 
 
+def get_admin(state: StateDep) -> AdminService:
+    """Administration: users, roles, the WhatsApp whitelist, sessions and the audit trail."""
+    return state.admin
+
+
 def get_login_guard(state: StateDep) -> LoginGuard:
     """The sign-in throttle (per source, per source + username) and the owner's attack alarm."""
     return state.login_guard
@@ -80,6 +86,7 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TodayDep = Annotated[date, Depends(get_today)]
 AuthDep = Annotated[AuthService, Depends(get_auth)]
+AdminDep = Annotated[AdminService, Depends(get_admin)]
 LimiterDep = Annotated[Limiter, Depends(get_limiter)]
 LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]
 WhatsAppDep = Annotated[WhatsAppRuntime, Depends(get_whatsapp)]

@@ -134,6 +134,17 @@ class Settings(BaseSettings):
     # templates, so a slow model never delays an alert for long.
     alert_phrase_budget_s: float = Field(default=60.0, ge=0)
 
+    # ERP sync (issue 14; erp/, `sentient sync`): the legacy ERP, read only, and NATS JetStream between.
+    erp_database_url: str | None = None  # mysql://sentient_ro@host:3306/erp (PyMySQL); unset: no sync
+    nats_url: str | None = None  # nats://host:4222; unset: extract and load run in one process
+    sync_interval_min: float = Field(default=10.0, gt=0)  # `sentient sync run`: one cycle this often
+    sync_overlap_s: int = Field(default=120, ge=0)  # re-read this far behind the watermark (late commits)
+    sync_batch: int = Field(default=500, ge=1, le=10_000)  # rows per extract page and per loader batch
+    sync_max_attempts: int = Field(default=5, ge=1)  # deliveries of one event before it is dead-lettered
+    sync_ack_wait_s: float = Field(default=60.0, gt=0)  # JetStream redelivers an event not acked this long
+    sync_reconcile_every: int = Field(default=1, ge=0)  # key reconciliation (hard deletes) every Nth cycle
+    sync_stream: str = Field(default="ERP", pattern=r"^[A-Za-z0-9_-]{1,32}$")  # JetStream stream name
+
     # Web dashboard, sign-in and hardening (issue 8; sentient/auth, sentient/web, sentient/middleware.py).
     access_token_min: int = Field(default=15, ge=1, le=120)  # signed access token lifetime
     refresh_token_days: int = Field(default=7, ge=1, le=90)  # refresh token (rotated on every use)
@@ -148,6 +159,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64_000, ge=1_024)  # request bodies above this get 413
     rate_login_per_min: int = Field(default=10, ge=1)  # sign-in attempts per username+IP per minute
     rate_chat_per_min: int = Field(default=30, ge=1)  # chat turns per user per minute
+    # Password policy (issue 15; sentient/auth/policy.py): new passwords only, existing ones keep working.
+    password_min_length: int = Field(default=10, ge=8, le=128)
+    password_expiry_days: int = Field(default=0, ge=0)  # 0 = never; else a change is asked at sign-in
+    password_reset_hours: int = Field(default=24, ge=1, le=720)  # life of an administrator's one-time code
     log_json: bool = True  # one JSON object per log line, with the request id
 
     _secret: str | None = PrivateAttr(default=None)  # signing_secret(), resolved once

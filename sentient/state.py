@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,8 +20,8 @@ from agent.memory import ConversationMemory
 from agent.memory_redis import RedisMemory
 from agent.people import PeopleNames
 from channels.chatlog_spool import ChatLogSpool, SpoolFlusher
-from channels.screening import screened_turn
 from channels.service import ChatService
+from sentient.admin.service import AdminService, admin_service_for
 from sentient.auth.service import AuthService
 from sentient.auth.throttle import LoginGuard
 from sentient.auth.wiring import auth_service_for, login_guard_for
@@ -34,7 +33,7 @@ from sentient.settings import Settings
 from sentient.whatsapp_wiring import WhatsAppRuntime
 from textkit.tokens import TokenCounter
 from warehouse.db import make_session_factory
-from warehouse.retry import RetryPolicy, retry_read
+from warehouse.retry import RetryPolicy
 
 
 @dataclass
@@ -49,6 +48,7 @@ class AppState:
     model: ModelRuntime  # the LLM (issue 5); started by the app's lifespan / the CLI
     whatsapp: WhatsAppRuntime  # the reply worker and the Twilio clients (alerts send through them too)
     auth: AuthService
+    admin: AdminService  # users, roles, the WhatsApp whitelist, sessions, audit (web pages and CLI)
     login_guard: LoginGuard  # wrong-password throttle per source and the owner's attack alarm
     limiter: Limiter  # per-user sign-in and chat limits (Redis when REDIS_URL is set)
     flusher: SpoolFlusher  # writes chat-log rows spooled while the database was down
@@ -82,6 +82,7 @@ class AppState:
             model=model,
             whatsapp=WhatsAppRuntime.build(settings, sessions, chat),
             auth=auth_service_for(settings, sessions),
+            admin=admin_service_for(settings, sessions),
             login_guard=login_guard_for(settings, sessions),
             limiter=make_limiter(settings.redis_url),
             flusher=SpoolFlusher(spool, settings.chatlog_flush_s),
@@ -121,10 +122,7 @@ def _llm(settings: Settings, agent: Agent, model: ModelRuntime, retry: RetryPoli
         agent,
         lambda: model.model,
         llm_config(settings, model),
-        # The channels' deterministic turn, input checks included; retried like ChatService.ask (reads only).
-        ask=lambda caller, text, key: retry_read(
-            partial(screened_turn, agent, caller, text, key), retry, what="turn"
-        ),
+        retry=retry,  # the deterministic turn's reads (agent/screening.py), on a lost connection only
         home_loop=lambda: model.loop,  # WhatsApp worker threads run their turns on the app's loop
     )
 

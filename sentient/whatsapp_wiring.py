@@ -11,7 +11,9 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.service import ChatService
+from channels.whatsapp import alarm_photo
 from channels.whatsapp.gate import GatePolicy
+from channels.whatsapp.media import MediaFetcher
 from channels.whatsapp.otp import Mailer
 from channels.whatsapp.ratelimit import make_rate_limiter
 from channels.whatsapp.rest import TwilioRest
@@ -52,7 +54,20 @@ def make_mailer(settings: Settings) -> Mailer | None:
     return Mailer(settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_user, password)
 
 
-def make_policy(settings: Settings) -> GatePolicy:
+def make_media(settings: Settings) -> MediaFetcher | None:
+    """The fetcher of inbound photos, when Twilio is configured and Tesseract is installed to read them."""
+    if not twilio_ready(settings) or not alarm_photo.available():
+        return None
+    assert settings.twilio_account_sid and settings.twilio_auth_token
+    return MediaFetcher(
+        settings.twilio_api_base_url,
+        settings.twilio_account_sid,
+        settings.twilio_auth_token.get_secret_value(),
+        timeout_s=settings.twilio_timeout_s,
+    )
+
+
+def make_policy(settings: Settings, *, photos: bool = False) -> GatePolicy:
     """The identity gate's settings: OTP secret, rate limiter (Redis when REDIS_URL is set), SMTP."""
     return GatePolicy(
         secret=settings.signing_secret(),
@@ -62,6 +77,7 @@ def make_policy(settings: Settings) -> GatePolicy:
         notice_every=timedelta(hours=settings.whatsapp_notice_hours),
         require_otp=settings.whatsapp_require_otp,
         verify_for=timedelta(days=settings.whatsapp_verify_days),
+        photos=photos,
     )
 
 
@@ -90,15 +106,17 @@ class WhatsAppRuntime:
                 stale_s=settings.whatsapp_stale_s,
                 max_attempts=settings.whatsapp_max_attempts,
             )
+        media = make_media(settings)
         worker = ReplyWorker(
             sessions,
             chat,
-            make_policy(settings),
+            make_policy(settings, photos=media is not None),
             dispatcher,
             stale_s=settings.whatsapp_stale_s,
             max_attempts=settings.whatsapp_max_attempts,
             # SQLite has one writer at a time: answer one by one there; PostgreSQL takes several at once.
             parallel=1 if settings.database_url.startswith("sqlite") else 4,
+            media=media,
         )
         return cls(settings=settings, worker=worker, rest=rest, dispatcher=dispatcher)
 
@@ -129,6 +147,8 @@ class WhatsAppRuntime:
     def close(self) -> None:
         """Stop the answering threads and close the Twilio clients."""
         self.worker.close()
+        if self.worker.media is not None:
+            self.worker.media.close()
         if self.dispatcher is not None:
             self.dispatcher.close()
         if self.rest is not None:

@@ -81,6 +81,12 @@ TOOL_SECONDS = Histogram(
     buckets=_FAST_BUCKETS,
     registry=REGISTRY,
 )
+ROLLUP_PICKS = Counter(
+    "sentient_rollup_picks_total",
+    "Semantic-layer statements a pre-aggregate covers, by rollup and outcome (used; stale: base tables).",
+    ["rollup", "outcome"],
+    registry=REGISTRY,
+)
 RETRIEVAL_SECONDS = Histogram(
     "sentient_retrieval_seconds",
     "Manual retrieval latency, by stage (search/embed/rerank/ingest).",
@@ -112,6 +118,21 @@ RATE_LIMITED = Counter(
     ["bucket"],
     registry=REGISTRY,
 )
+
+# The ERP sync (issue 14) runs in its own process: the web process sets these from the warehouse's sync
+# tables at every scrape (sentient/observability/routes.py), so one scrape of the app shows them.
+SYNC_LAG = Gauge(
+    "sentient_sync_lag_seconds",
+    "Last ERP sync cycle: oldest new ERP change to its commit.",
+    registry=REGISTRY,
+)
+SYNC_RATE = Gauge(
+    "sentient_sync_events_per_second", "Last ERP sync cycle: events read per second.", registry=REGISTRY
+)
+SYNC_AGE = Gauge(
+    "sentient_sync_age_seconds", "Seconds since the last ERP sync cycle finished.", registry=REGISTRY
+)
+SYNC_DEAD = Gauge("sentient_sync_dead_letters", "ERP change events dead-lettered so far.", registry=REGISTRY)
 
 BREAKER_VALUES = {"closed": 0, "half_open": 1, "half-open": 1, "open": 2}
 

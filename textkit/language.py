@@ -12,7 +12,8 @@ ID_WORDS = frozenset(
     "nggak gak enggak dong ya sih aja saja terus lagi semua masih baru sekarang besok per tiap terbesar "
     "persetujuan menunggu berapakah bagaimanakah seberapa jatuh tempo nilai kinerja tinggi rendah menipis "
     "apakah bisa minta tolong hasil hitung total jumlah laporan kondisi pabrik skor tagihan sisa "
-    "performa".split()
+    "performa dibanding dibandingkan bandingkan banding lebih paling juga sama sampai sejak selama sepanjang "
+    "masing kenapa mengapa karena buat kok".split()
 )
 EN_WORDS = frozenset(
     "what how much many when who which where is are was were the a an of in on for to from this that last "
@@ -20,7 +21,8 @@ EN_WORDS = frozenset(
     "machines cash balance late delayed shipped delivered customer customers supplier suppliers "
     "pending approval approvals receivables payables overdue due please our we us do does did any "
     "all top biggest best and or with about what's how's whats hows summary progress alerts inventory "
-    "performance rate reject downtime output can could would you next days by per".split()
+    "performance can could would you next days by".split()
+    # "reject rate", "output", "downtime" and "per" are as much Indonesian shop-floor words as English
 )
 
 

@@ -10,13 +10,18 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Select, distinct, func, select
 from sqlalchemy.orm import Session
 
+from semantic.compiler import Compiler
+from semantic.picker import RollupPicker
+from semantic.query import Query, Span
 from tools.common import Code, Limit, Period
 from tools.money import Money, Percent
 from tools.registry import REGISTRY, Caller, ToolContext
 from tools.sales_base import booked, customer_ref, growth_pct, item_ref, money, previous_period, share_pct
 from warehouse.schema import MCust, MItem, TSo, TSoDetail
 
+SEGMENTS = ("VIP", "Regular")  # the customer segments of m_cust (spec: VIP gets priority handling)
 MAX_GROUPS = 50  # WhatsApp answers show a dozen; the rest is counted in group_count
+ROLLUPS = RollupPicker()  # stateless: freshness is read per query
 
 
 class SalesSummaryArgs(Period):
@@ -26,7 +31,7 @@ class SalesSummaryArgs(Period):
     group_by: Literal["customer", "item", "segment"] | None = None
     customer: Code | None = None
     item: Code | None = None
-    segment: Literal["VIP", "Regular"] | None = None
+    segment: Literal["VIP", "Regular"] | None = None  # SEGMENTS
 
 
 class PeriodTotal(BaseModel):
@@ -124,7 +129,10 @@ def _groups(session: Session, scope: _Scope, args: SalesSummaryArgs) -> tuple[li
         query = scope.select(args.start, args.end, seg, seg, amount, scope.orders).join(
             MCust, MCust.id == TSo.cust_id
         )
-        rows = session.execute(query.group_by(seg).order_by(amount.desc(), seg)).all()
+        rows: list[Any] = list(session.execute(query.group_by(seg).order_by(amount.desc(), seg)).all())
+        # Every segment is shown, a quiet one at zero: "VIP vs Regular" must never answer with VIP alone.
+        if args.segment is None:
+            rows += [(s, s, Decimal(0), 0) for s in SEGMENTS if s not in {r[0] for r in rows}]
     else:
         # Aggregate on the integer key first and name the groups after: grouping a year of lines by
         # code and name text costs several times more at scale.
@@ -134,13 +142,54 @@ def _groups(session: Session, scope: _Scope, args: SalesSummaryArgs) -> tuple[li
             .group_by(key)
             .subquery()
         )
-        rows = session.execute(
-            select(master.code, master.name, agg.c.amount, agg.c.orders)
-            .join(agg, agg.c.key == master.id)
-            .order_by(agg.c.amount.desc(), master.code)
-        ).all()
+        rows = list(
+            session.execute(
+                select(master.code, master.name, agg.c.amount, agg.c.orders)
+                .join(agg, agg.c.key == master.id)
+                .order_by(agg.c.amount.desc(), master.code)
+            ).all()
+        )
     groups = [SalesGroup(code=r[0], name=r[1], amount=money(r[2]), orders=int(r[3])) for r in rows]
     return groups[:MAX_GROUPS], len(groups)
+
+
+def _compiled(
+    ctx: ToolContext, args: SalesSummaryArgs, prev_start: date, prev_end: date
+) -> tuple[Decimal, int, Decimal, list[SalesGroup], int]:
+    """Total, orders, the previous total and the groups of whole orders, through the compiler."""
+    filters = {k: [v] for k, v in (("customer", args.customer), ("segment", args.segment)) if v}
+    span = Span(start=args.start, end=args.end, label=args.label)
+    before = Span(start=prev_start, end=prev_end, label="previous")
+    compiler = Compiler(ctx.today, rollups=ROLLUPS)
+    totals = compiler.run(
+        ctx.session, Query(metrics=["sales", "orders"], filters=filters, period=span, compare=before)
+    )
+    groups: list[SalesGroup] = []
+    count = 0
+    if args.group_by is not None:
+        query = Query(metrics=["sales", "orders"], group_by=[args.group_by], filters=filters, period=span)
+        rows = compiler.run(ctx.session, query).rows
+        count = len(rows)  # all counted; only the first MAX_GROUPS become models (thousands at scale)
+        groups = [
+            SalesGroup(
+                code=row.key[0],
+                name=row.labels[0],
+                amount=money(row.values["sales"] or 0),
+                orders=int(row.values["orders"] or 0),
+            )
+            for row in rows[:MAX_GROUPS]
+        ]
+        if args.group_by == "segment" and args.segment is None:  # every segment, a quiet one at zero
+            quiet = [s for s in SEGMENTS if s not in {g.code for g in groups}]
+            groups += [SalesGroup(code=s, name=s, amount=money(0), orders=0) for s in quiet]
+            count += len(quiet)
+    return (
+        money(totals.total.get("sales") or 0),
+        int(totals.total.get("orders") or 0),
+        money(totals.previous_total.get("sales") or 0),
+        groups,
+        count,
+    )
 
 
 @REGISTRY.register("sales_summary", SalesSummaryArgs, "SO.READ")
@@ -152,10 +201,13 @@ def sales_summary(ctx: ToolContext, args: SalesSummaryArgs, _caller: Caller) -> 
     clamped to the shorter month); any other range moves back by its own length in days.
     """
     scope = _Scope(ctx.session, args)
-    total, orders = scope.total(ctx.session, args.start, args.end)
     prev_start, prev_end = previous_period(args.start, args.end)
-    prev_total, _ = scope.total(ctx.session, prev_start, prev_end)
-    groups, group_count = _groups(ctx.session, scope, args)
+    if scope.lines:  # an item's lines: the base tables (orders per item do not sum over rollup rows)
+        total, orders = scope.total(ctx.session, args.start, args.end)
+        prev_total, _ = scope.total(ctx.session, prev_start, prev_end)
+        groups, group_count = _groups(ctx.session, scope, args)
+    else:  # whole orders: the semantic layer, from fresh rollups (the same figures, tested equal)
+        total, orders, prev_total, groups, group_count = _compiled(ctx, args, prev_start, prev_end)
     return SalesSummary(
         period=Period(start=args.start, end=args.end, label=args.label),
         customer=args.customer,

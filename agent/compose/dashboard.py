@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from agent.compose.base import Style, composer
 from agent.compose.sales_common import signed_pct
-from textkit.format import day, money, pct
+from textkit.format import day, money, pct, qty
 from tools.dashboard import DashboardSummary
 
 
@@ -43,19 +43,21 @@ def _money_lines(data: DashboardSummary, style: Style) -> list[str]:
 def _work(data: DashboardSummary, style: Style) -> list[str]:
     """The figures without money: approvals, open orders, alerts and OEE."""
     oee = pct(data.production_oee, style.lang)
+    n = {
+        k: qty(getattr(data, k), style.lang) for k in ("pending_approvals", "pending_orders", "active_alerts")
+    }
+    crit, warn = qty(data.alerts_critical, style.lang), qty(data.alerts_warning, style.lang)
     return [
         style.t(
-            f"Menunggu persetujuan: {data.pending_approvals}", f"Pending approvals: {data.pending_approvals}"
+            f"Menunggu persetujuan: {n['pending_approvals']}", f"Pending approvals: {n['pending_approvals']}"
         ),
         style.t(
-            f"Pesanan belum terkirim: {data.pending_orders}",
-            f"Orders not yet delivered: {data.pending_orders}",
+            f"Pesanan belum terkirim: {n['pending_orders']}",
+            f"Orders not yet delivered: {n['pending_orders']}",
         ),
         style.t(
-            f"Peringatan aktif: {data.active_alerts} ({data.alerts_critical} kritis/tinggi, "
-            f"{data.alerts_warning} sedang/rendah)",
-            f"Active alerts: {data.active_alerts} ({data.alerts_critical} critical/high, "
-            f"{data.alerts_warning} medium/low)",
+            f"Peringatan aktif: {n['active_alerts']} ({crit} kritis/tinggi, {warn} sedang/rendah)",
+            f"Active alerts: {n['active_alerts']} ({crit} critical/high, {warn} medium/low)",
         ),
         style.t(f"OEE bulan ini: {oee}", f"OEE this month: {oee}"),
     ]

@@ -6,7 +6,7 @@ from agent.compose import sales_late, sales_summary  # noqa: F401  (they registe
 from agent.compose.base import Style, bullet_list, composer
 from agent.compose.sales_common import DELIVERY, DELIVERY_STATE, days, status_word, word
 from textkit.format import day, money, pct, qty
-from tools.sales_status import SoStatus
+from tools.sales_status import IN_TRANSIT, SoStatus
 
 
 def _timing(data: SoStatus, style: Style) -> str:
@@ -37,6 +37,10 @@ def _headline(data: SoStatus, style: Style, with_money: bool) -> str:
     state = word(DELIVERY_STATE, data.delivery_status, style)
     amount = f": {money(data.total_amt, style.lang)}" if with_money else ""
     status = status_word(data.status, style)
+    # who is driving it, while it is on the road ("siapa sopirnya?" is the executive's next question)
+    driving = [d.driver for d in data.deliveries if d.driver and d.status in IN_TRANSIT]
+    if driving:
+        state += style.t(f" (sopir {', '.join(driving)})", f" (driver {', '.join(driving)})")
     return f"*{data.doc_no}* {data.customer_name}{amount} — {status}, {state}{_timing(data, style)}"
 
 

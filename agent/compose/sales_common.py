@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from agent.compose.base import MAX_LINES, Style
-from textkit.format import day, pct
+from textkit.format import day, pct, qty
 
 # Document statuses as the warehouse writes them -> (Indonesian, English).
 STATUS: dict[str, tuple[str, str]] = {
@@ -63,7 +63,10 @@ def days(n: int, style: Style) -> str:
 
 def count(n: int, id_noun: str, en_noun: str, style: Style, en_plural: str | None = None) -> str:
     """'2 pesanan' / '2 orders' (Indonesian nouns do not change; English plurals add an s by default)."""
-    return style.t(f"{n} {id_noun}", f"{n} {en_noun}" if n == 1 else f"{n} {en_plural or en_noun + 's'}")
+    shown = qty(n, style.lang)  # "94.174 pesanan", "94,174 orders": grouped for people
+    return style.t(
+        f"{shown} {id_noun}", f"{shown} {en_noun}" if n == 1 else f"{shown} {en_plural or en_noun + 's'}"
+    )
 
 
 def span(start: date, end: date, style: Style) -> str:

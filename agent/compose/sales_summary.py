@@ -5,6 +5,7 @@ from __future__ import annotations
 from agent.compose.base import Style, bullet_list, composer
 from agent.compose.sales_common import capped, count, period_name, signed_pct, span
 from textkit.format import money, pct
+from tools.sales_base import share_pct
 from tools.sales_summary import SalesSummary, TopCustomers
 
 
@@ -41,7 +42,11 @@ def _groups(data: SalesSummary, style: Style, with_money: bool) -> list[str]:
     for g in data.groups:
         label = g.name if g.code == g.name else f"{g.name} ({g.code})"
         orders = count(g.orders, "pesanan", "order", style)
-        rows.append(f"{label}: {money(g.amount, lang)} · {orders}" if with_money else f"{label}: {orders}")
+        # each group's share of the total: "per segmen" is as often asked as "what part is VIP"
+        share = f" ({pct(share_pct(g.amount, data.total), lang)})" if data.total > 0 else ""
+        rows.append(
+            f"{label}: {money(g.amount, lang)}{share} · {orders}" if with_money else f"{label}: {orders}"
+        )
     heading = {
         "customer": style.t("Per pelanggan:", "By customer:"),
         "item": style.t("Per barang:", "By item:"),

@@ -96,6 +96,7 @@ class FakeTwilio:
         # The same, per recipient (E.164): consumed before `script` for POSTs to that number.
         self.script_for: dict[str, deque[str]] = {}
         self.timeout_delay_s = 2.0
+        self.media: dict[str, tuple[bytes, str]] = {}  # path -> (bytes, content type) of inbound media
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._seq = 0
@@ -133,6 +134,15 @@ class FakeTwilio:
         assert self._server is not None, "start() the fake first"
         port = self._server.server_address[1]
         return f"http://127.0.0.1:{port}"
+
+    def add_media(self, data: bytes, content_type: str) -> str:
+        """Store an inbound photo the way Twilio keeps one; returns its MediaUrl0."""
+        with self._lock:
+            self._seq += 1
+            message, media = f"MM{self._seq:032x}", f"ME{self._seq:032x}"
+            path = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message}/Media/{media}"
+            self.media[path] = (data, content_type)
+        return self.url + path
 
     # -- inspection ------------------------------------------------------------------------------------
     def sent_to(self, phone: str) -> list[FakeMessage]:
@@ -214,6 +224,14 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts)
             self.wfile.write(data)
 
+    def _send_bytes(self, data: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
+
     def _error(self, key: str) -> None:
         status, code, message = ERRORS[key]
         self._send(status, {"code": code, "message": message, "status": status, "more_info": ""})
@@ -255,6 +273,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, {"code": 20003, "message": "Authenticate", "status": 401})
             return
         query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        if parsed.path in fake.media:
+            self._send_bytes(*fake.media[parsed.path])
+            return
         if parsed.path == self._base() + ".json":
             self._send(200, {"messages": fake._list(query), "next_page_uri": None})
             return

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from channels.whatsapp import otp
+from channels.whatsapp.media import PHOTO_TYPES
 from channels.whatsapp.notices import START_WORDS, STOP_WORDS, text
 from channels.whatsapp.ratelimit import RateLimiter
 from channels.whatsapp.window import ensure_session
@@ -36,6 +37,8 @@ class Decision:
     reply: str = ""
     kind: str = "notice"  # outbox kind of the reply
     user_id: int | None = None
+    photo: bool = False  # "chat" on a photo of the alarm screen: read it first
+    lang: str | None = None  # the user's language, for texts the worker writes itself
 
 
 @dataclass
@@ -49,6 +52,7 @@ class GatePolicy:
     notice_every: timedelta = timedelta(hours=24)
     require_otp: bool = True
     verify_for: timedelta = timedelta(days=90)
+    photos: bool = False  # alarm-screen photos are read (Twilio configured and tesseract installed)
 
 
 def audit(
@@ -84,7 +88,13 @@ def decide(session: Session, policy: GatePolicy, row: WaInbound, now: datetime) 
     if params.get("_oversize"):
         return reject("too_long", "too_long")
     media = str(params.get("NumMedia") or "0")
-    if not media.isdigit() or int(media) > 0:  # anything but a plain 0 is treated as media
+    photo = (
+        policy.photos
+        and media == "1"
+        and str(params.get("MediaContentType0") or "") in PHOTO_TYPES
+        and bool(params.get("MediaUrl0"))
+    )
+    if not photo and (not media.isdigit() or int(media) > 0):  # anything else but a plain 0 is media
         return reject("media", "media")
     word = row.body.strip().lower()
     if word in STOP_WORDS or word in START_WORDS:
@@ -99,9 +109,9 @@ def decide(session: Session, policy: GatePolicy, row: WaInbound, now: datetime) 
         return reject("rate_limited", "throttled" if verdict.first_refusal else None)
     if policy.require_otp and not _verified(session, policy, row.phone, uid, now):
         return _otp_step(session, policy, row, user, now)
-    if not row.body.strip():
+    if not row.body.strip() and not photo:
         return Decision("reply", "answered", text("empty", lang), user_id=uid)
-    return Decision("chat", "answered", kind="reply", user_id=uid)
+    return Decision("chat", "answered", kind="reply", user_id=uid, photo=photo, lang=lang)
 
 
 def _unknown(

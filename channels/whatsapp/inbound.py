@@ -24,6 +24,8 @@ KNOWN = (
     "To",
     "Body",
     "NumMedia",
+    "MediaUrl0",  # a photo of the alarm screen (channels/whatsapp/alarm_photo.py)
+    "MediaContentType0",
     "ProfileName",
     "WaId",
     "NumSegments",

@@ -51,6 +51,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Kode verifikasi belum bisa dikirim. Coba lagi nanti.",
         "en": "We could not send the confirmation code. Please try again later.",
     },
+    "photo_unreadable": {
+        "id": "Maaf, kode alarm di foto tidak terbaca. Mohon ketik kodenya (misalnya E-410) atau kirim "
+        "foto layar yang lebih dekat dan lurus.",
+        "en": "Sorry, I could not read an alarm code in the photo. Please type the code (e.g. E-410) or "
+        "send a closer, straighter photo of the screen.",
+    },
+    "photo_unknown_code": {
+        "id": "Terbaca: {code}, tetapi kode itu tidak ada di manual mesin. Mohon ketik kode alarm yang "
+        "tampil di layar (misalnya E-410).",
+        "en": "Read: {code}, but that code is not in the machine manuals. Please type the alarm code shown "
+        "on the screen (e.g. E-410).",
+    },
     "empty": {
         "id": "Silakan ketik pertanyaan Anda.",
         "en": "Please type your question.",

@@ -164,24 +164,48 @@ def claim_due(
     return claimed
 
 
-def mark_sent(session: Session, row_id: int, provider_sid: str, now: datetime) -> None:
+def _held(row_id: int, claimed_at: datetime | None) -> Any:
+    """The row, while still under this claim (when given): a worker whose claim was taken over after the
+    lease writes nothing over the new holder's outcome."""
+    if claimed_at is None:
+        return MsgOutbox.id == row_id
+    return and_(MsgOutbox.id == row_id, MsgOutbox.claimed_at == claimed_at)
+
+
+def mark_sent(
+    session: Session, row_id: int, provider_sid: str, now: datetime, claimed_at: datetime | None = None
+) -> None:
     """Twilio accepted the message: store its SID (callbacks then move the status)."""
     session.execute(
         update(MsgOutbox)
-        .where(MsgOutbox.id == row_id)
+        .where(_held(row_id, claimed_at))
         .values(provider_sid=provider_sid, sent_at=now, updated_at=now, last_error=None)
     )
     metrics.OUTBOUND_MESSAGES.labels(channel="whatsapp", status="sent").inc()
 
 
-def mark_failed(session: Session, row_id: int, code: str, error: str, now: datetime) -> None:
+def mark_failed(
+    session: Session, row_id: int, code: str, error: str, now: datetime, claimed_at: datetime | None = None
+) -> None:
     """Give up on this message."""
     session.execute(
         update(MsgOutbox)
-        .where(MsgOutbox.id == row_id)
+        .where(_held(row_id, claimed_at))
         .values(status="failed", last_error_code=code[:12], last_error=error[:500], updated_at=now)
     )
     metrics.OUTBOUND_MESSAGES.labels(channel="whatsapp", status="failed").inc()
+
+
+def release(session: Session, row: Claimed, now: datetime) -> bool:
+    """Hand a claimed row back unattempted (its send would have started too late in the lease): queued,
+    due now, the attempt not counted. False when the claim was already taken over."""
+    result = session.execute(
+        update(MsgOutbox)
+        .where(_held(row.id, row.claimed_at), MsgOutbox.status == "sending", MsgOutbox.provider_sid.is_(None))
+        .values(status="queued", next_attempt_at=now, claimed_at=None, updated_at=now)
+        .values(attempts=MsgOutbox.attempts - 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def backoff_delay(
@@ -198,7 +222,7 @@ def mark_retry(session: Session, row: Claimed, code: str, error: str, now: datet
     at = now + timedelta(seconds=backoff_delay(row.attempts))
     session.execute(
         update(MsgOutbox)
-        .where(MsgOutbox.id == row.id)
+        .where(_held(row.id, row.claimed_at))
         .values(status="queued", next_attempt_at=at, last_error_code=code[:12])
         .values(last_error=error[:500], updated_at=now)
     )

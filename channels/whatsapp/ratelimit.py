@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,27 +37,29 @@ def _verdict(count: int, limit: int) -> Verdict:
 class MemoryRateLimiter:
     """In-process counters; right for one process (the default `sentient serve`)."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.time) -> None:
+        self.per_minute, self.clock = per_minute, clock
         self._counter = MemoryCounter(max_keys=10_000)
 
     def hit(self, key: str, now: float | None = None) -> Verdict:
         """Count one message for `key` in the current minute."""
-        count = self._counter.incr(key, WINDOW_S, time.time() if now is None else now)
+        count = self._counter.incr(key, WINDOW_S, self.clock() if now is None else now)
         return _verdict(count, self.per_minute)
 
 
 class RedisRateLimiter:
     """Counters shared by every worker process (INCR + EXPIRE on one key per number and minute)."""
 
-    def __init__(self, client: Any, per_minute: int, prefix: str = "wa:rl:") -> None:
-        self.per_minute = per_minute
+    def __init__(
+        self, client: Any, per_minute: int, prefix: str = "wa:rl:", clock: Callable[[], float] = time.time
+    ) -> None:
+        self.per_minute, self.clock = per_minute, clock
         self._counter = RedisCounter(client, prefix, ttl_extra_s=WINDOW_S)
 
     def hit(self, key: str, now: float | None = None) -> Verdict:
         """Count one message for `key` in the current minute."""
         try:
-            count = self._counter.incr(key, WINDOW_S, time.time() if now is None else now)
+            count = self._counter.incr(key, WINDOW_S, self.clock() if now is None else now)
         except Exception:  # Redis down: let messages through rather than go silent (logged)
             log.warning("rate limit unavailable (Redis); allowing %s", key, exc_info=True)
             return Verdict(allowed=True, first_refusal=False)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -45,11 +47,17 @@ class Dispatcher:
         """Claim due rows (one per recipient) and send them in parallel; returns how many were handled."""
         with self.sessions() as session:
             claimed = outbox.claim_due(session, self.clock(), self.stale_s, limit)
-        list(self._pool.map(self._send_one, claimed))
+        # A send starts only in the first half of the claim's lease: after it another worker may take the
+        # row over and send it itself. Rows whose turn comes later are handed back, unattempted.
+        start_by = time.monotonic() + self.stale_s / 2
+        list(self._pool.map(lambda row: self._send_one(row, start_by), claimed))
         return len(claimed)
 
-    def _send_one(self, row: outbox.Claimed) -> None:
+    def _send_one(self, row: outbox.Claimed, start_by: float = math.inf) -> None:
         try:
+            if time.monotonic() > start_by:
+                self._finish(lambda s: outbox.release(s, row, self.clock()))
+                return
             self._deliver(row)
         except Exception:  # one bad row must not stop the batch; the stale claim retries it later
             log.exception("outbox row %s failed unexpectedly", row.id)
@@ -60,7 +68,8 @@ class Dispatcher:
             window_open = in_window(session, row.phone, now)
         shape = self._shape(row, window_open)
         if shape is None:
-            self._finish(lambda s: outbox.mark_failed(s, row.id, "no_template", "window closed", now))
+            closed = "window closed"
+            self._finish(lambda s: outbox.mark_failed(s, row.id, "no_template", closed, now, row.claimed_at))
             return
         if row.unknown_before and self._already_sent(row, shape):
             return
@@ -81,7 +90,7 @@ class Dispatcher:
             else:
                 self._failure(row, exc)
                 return
-        self._finish(lambda s: outbox.mark_sent(s, row.id, sent, self.clock()))
+        self._finish(lambda s: outbox.mark_sent(s, row.id, sent, self.clock(), row.claimed_at))
 
     def _shape(self, row: outbox.Claimed, window_open: bool) -> Shape | None:
         return choose_shape(
@@ -109,7 +118,7 @@ class Dispatcher:
             return True  # cannot tell yet: try again later rather than risk a duplicate
         if sid is None:
             return False
-        self._finish(lambda s: outbox.mark_sent(s, row.id, sid, self.clock()))
+        self._finish(lambda s: outbox.mark_sent(s, row.id, sid, self.clock(), row.claimed_at))
         return True
 
     def _failure(self, row: outbox.Claimed, exc: TwilioError) -> None:
@@ -118,7 +127,7 @@ class Dispatcher:
         if exc.code == 21610:  # the user unsubscribed (STOP): record it and stop sending to them
 
             def unsubscribed(s: Session) -> None:
-                outbox.mark_failed(s, row.id, "21610", exc.message, now)
+                outbox.mark_failed(s, row.id, "21610", exc.message, now, row.claimed_at)
                 outbox.fail_recipient(s, row.phone, "21610", now)
                 s.execute(
                     update(AdmUser).where(AdmUser.phone == row.phone).values(wa_opt_in=False, wa_opt_at=now)
@@ -128,7 +137,7 @@ class Dispatcher:
         elif exc.retryable and row.attempts < self.max_attempts:
             self._finish(lambda s: outbox.mark_retry(s, row, code, exc.message, now))
         else:
-            self._finish(lambda s: outbox.mark_failed(s, row.id, code, exc.message, now))
+            self._finish(lambda s: outbox.mark_failed(s, row.id, code, exc.message, now, row.claimed_at))
 
     def _finish(self, change: Callable[[Session], object]) -> None:
         with self.sessions() as session, session.begin():

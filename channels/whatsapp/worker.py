@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.service import ChatService
 from channels.whatsapp import inbound, outbox
+from channels.whatsapp.alarm_photo import read_screen, spelled_as
 from channels.whatsapp.gate import Decision, GatePolicy, audit, decide
+from channels.whatsapp.media import MediaFetcher, MediaRefused
+from channels.whatsapp.notices import text
 from channels.whatsapp.sender import Dispatcher
 from channels.whatsapp.text import split_message
 from warehouse.schema import AiChat
@@ -43,8 +46,10 @@ class ReplyWorker:
         max_attempts: int = 6,
         parallel: int = 1,
         clock: Callable[[], datetime] = utcnow,
+        media: MediaFetcher | None = None,
     ) -> None:
         self.sessions, self.chat, self.policy, self.dispatcher = sessions, chat, policy, dispatcher
+        self.media = media
         self.stale_s, self.max_attempts, self.clock = stale_s, max_attempts, clock
         # Several conversations are answered at once; each reply is dispatched as soon as it is queued.
         self._pool = (
@@ -101,9 +106,12 @@ class ReplyWorker:
             if decision.action != "chat":
                 self._close(session, row, decision, decision.reply, claimed_at)
                 return
-            sid, phone, body = row.message_sid, row.phone, row.body
+            sid, phone, body, params = row.message_sid, row.phone, row.body, dict(row.params or {})
         # The agent runs outside any transaction; its turn is logged once, keyed by the MessageSid.
-        answer = self._answer(sid, phone, body)
+        if decision.photo:
+            answer = self._photo_answer(sid, phone, body, params, decision.lang)
+        else:
+            answer = self._answer(sid, phone, body)
         with self.sessions() as session, session.begin():
             row = session.get(WaInbound, inbound_id)
             assert row is not None
@@ -123,6 +131,40 @@ class ReplyWorker:
             phone, body, channel="wa", conversation_id=f"wa:{phone}", request_id=message_sid
         )
         return reply.answer
+
+    def _photo_answer(
+        self, message_sid: str, phone: str, body: str, params: dict[str, object], lang: str | None
+    ) -> str:
+        """Read the alarm screen in the photo, then answer for the code read, saying what was read.
+
+        A photo that is not the account's JPEG/PNG, or has no readable code, gets a request to type the
+        code; Twilio being unreachable raises (MediaUnavailable), so the claim goes stale and is retried."""
+        assert self.media is not None  # the gate only lets photos through when a fetcher exists
+        try:
+            data = self.media.fetch(str(params.get("MediaUrl0") or ""), str(params.get("MediaContentType0")))
+        except MediaRefused as exc:
+            log.info("alarm photo refused: %s", exc)
+            return text("photo_unreadable", lang)
+        reading = read_screen(data)
+        if reading.code is None:
+            return text("photo_unreadable", lang)
+        titles = self._titles_naming(reading.code)
+        if titles is not None and not titles:  # noise and glare can read as a code: the manuals decide
+            return text("photo_unknown_code", lang, code=reading.shown)
+        reading = spelled_as(reading, titles or [])
+        ask = "what do I check?" if lang == "en" else "apa yang harus dicek?"
+        question = f"{body.strip()} {reading.shown}, {ask}".strip()
+        answer = self._answer(message_sid, phone, question)
+        return f"{'Read' if lang == 'en' else 'Terbaca'}: {reading.shown}\n{answer}"
+
+    def _titles_naming(self, code: str) -> list[str] | None:
+        """Headings of manual passages that mention the code (empty: no manual knows it); None when the
+        agent has no manual search to ask."""
+        manuals = self.chat.agent.manuals
+        if manuals is None:
+            return None
+        hits = manuals.search(code, k=5, mode="bm25")
+        return [h.chunk.section.rsplit(" > ", 1)[-1] for h in hits if code in h.chunk.text.upper()]
 
     def _close(
         self, session: Session, row: WaInbound, decision: Decision, reply: str, claimed_at: datetime

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from erp.status import snapshot
 from sentient.deps import StateDep
 from sentient.state import AppState
 from warehouse.migrate import current_revision, head_revision
@@ -29,6 +30,7 @@ def readyz(state: StateDep) -> JSONResponse:
         "database": check_database(state),
         "vector_store": check_vector_store(state),
         "model": check_model(state),  # never 503: without the model answers fall back to the data
+        "erp_sync": check_erp_sync(state),  # never 503: a stale sync means old data, not no answers
     }
     # Only the warehouse is critical: without manuals the service still answers every data question.
     if not checks["database"]["ok"]:
@@ -69,6 +71,33 @@ def check_vector_store(state: AppState) -> dict[str, Any]:
         return {"ok": False, "error": type(exc).__name__}
     backend = "http" if state.settings.chroma_url else "embedded"
     return {"ok": True, "backend": backend, "collection": state.settings.manuals_collection, "chunks": count}
+
+
+def check_erp_sync(state: AppState) -> dict[str, Any]:
+    """The ERP sync's last cycle: recent enough (3 intervals), its lag, events/s, dead letters."""
+    try:
+        snap = snapshot(state.engine)
+    except Exception as exc:  # the database check reports the cause; here the class name is enough
+        return {"ok": False, "error": type(exc).__name__}
+    if snap is None:
+        configured = bool(state.settings.erp_database_url)
+        return {"ok": not configured, "configured": configured, "last_run_at": None}
+    stale_after = 3 * 60 * state.settings.sync_interval_min
+    result: dict[str, Any] = {
+        "ok": snap.age_s <= stale_after,
+        "configured": True,
+        "last_run_at": snap.last_run_at.isoformat(),
+        "age_s": snap.age_s,
+        "lag_s": snap.lag_s,
+        "events_per_s": snap.events_per_s,
+        "dead_letters": snap.dead_letters,
+    }
+    if not result["ok"]:
+        result["error"] = (
+            f"no sync cycle for {snap.age_s:,.0f} s "
+            f"(SYNC_INTERVAL_MIN is {state.settings.sync_interval_min:g})"
+        )
+    return result
 
 
 def check_model(state: AppState) -> dict[str, Any]:

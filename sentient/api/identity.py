@@ -12,12 +12,14 @@ from sentient.deps import require_api_key
 from sentient.errors import ApiError
 from sentient.ratelimit import Limiter
 from sentient.state import AppState
+from tools.registry import Caller
 
 
 def resolve_chat_user(
     request: Request, state: AppState, auth: AuthService, limiter: Limiter, body_user: str | None
-) -> str:
-    """The username or phone the turn runs as; raises ApiError (401/403/429) when not allowed."""
+) -> str | Caller:
+    """Who the turn runs as: the signed-in caller (already loaded: the turn does not load it again), or
+    the username or phone an API-key client names; raises ApiError (401/403/429) when not allowed."""
     try:
         signed = request_caller(auth, state.sessions, request)
     except AuthError as exc:
@@ -28,9 +30,9 @@ def resolve_chat_user(
             raise ApiError(403, "csrf", "Cross-site request refused.")
         if body_user and body_user not in (signed.caller.username, signed.caller.phone):
             raise ApiError(403, "forbidden", "A signed-in user may only chat as themselves.")
-        user = signed.caller.username
-        if not limiter.hit("chat", user.lower(), state.settings.rate_chat_per_min):
+        if not limiter.hit("chat", signed.caller.username.lower(), state.settings.rate_chat_per_min):
             raise ApiError(429, "rate_limited", "Too many questions in a minute; wait a moment.")
+        return signed.caller
     else:
         # The API key is a trusted service that may act as anyone (benchmarks, integrations): the per-user
         # limit guards people's sessions, not the key.
@@ -39,5 +41,4 @@ def resolve_chat_user(
         )
         if not body_user:
             raise ApiError(422, "invalid_request", "user: required without a sign-in token")
-        user = body_user
-    return user
+    return body_user

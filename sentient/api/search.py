@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from agent.manuals import citation
+from agent.manuals import citation, clean_text
 from channels.identity import UnknownUser, load_caller
 from retrieval.service import MODES
 from retrieval.types import Hit, SearchFilter
@@ -22,7 +22,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     return {
         **citation(hit),
         "score": round(hit.score, 6),
-        "text": c.text,
+        "text": clean_text(c),  # planted sentences never reach a reader, here either
         "doc_type": c.doc_type,
         "ranks": hit.ranks,
     }

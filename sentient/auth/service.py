@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +12,8 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sentient.auth import audit as a
-from sentient.auth.passwords import verify_password
+from sentient.auth.passwords import hash_password, verify_password
+from sentient.auth.policy import PasswordPolicy, is_expired, problems, reset_code_expired
 from sentient.auth.tokens import AccessClaims, decode_access, hash_refresh, issue_access, new_refresh_token
 from telemetry.metrics import AUTH_EVENTS
 from warehouse.schema import AdmSession, AdmUser
@@ -33,6 +34,7 @@ class AuthPolicy:
     secret: str
     access_min: int = 15
     refresh_days: int = 7
+    passwords: PasswordPolicy = field(default_factory=PasswordPolicy)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class TokenPair:
 
 BAD_CREDENTIALS = AuthError(401, "invalid_credentials", "Wrong username or password.")
 BAD_REFRESH = AuthError(401, "invalid_token", "The refresh token is not valid; sign in again.")
+CHANGE_REQUIRED = AuthError(403, "password_change_required", "Choose a new password to continue.")
+RESET_EXPIRED = AuthError(401, "reset_code_expired", "This one-time code has expired; ask an administrator.")
 
 
 def utc_now() -> datetime:
@@ -98,6 +102,10 @@ class AuthService:
             elif not verify_password(user.password_hash, password):
                 self._failed(s, user, now, ip)
                 refused = BAD_CREDENTIALS
+            elif (change := self._change_needed(user, now)) is not None:
+                # The right password, but a one-time code or an expired one: no session until it is replaced.
+                a.audit(s, a.PASSWORD_REQUIRED, now, user.id, ip, reason=change.code)
+                refused = change
             else:
                 user.failed_login_count, user.locked_until, user.last_login = 0, None, now
                 family = str(uuid.uuid4())
@@ -144,6 +152,44 @@ class AuthService:
             self._revoke_family(s, family_id, now)
             a.audit(s, a.LOGOUT, now, user_id, ip, session=family_id)
         AUTH_EVENTS.labels(event="logout").inc()
+
+    def change_password(self, username: str, old: str, new: str, ip: str | None = None) -> None:
+        """Replace a password (or a one-time code) after checking the old one and the password policy."""
+        now = self.clock()
+        refused: AuthError | None = None
+        with self.sessions() as s, s.begin():
+            user = s.scalar(
+                select(AdmUser).where(AdmUser.username == username.strip(), AdmUser.deleted_at.is_(None))
+            )
+            if user is None or not user.is_active:
+                verify_password(None, old)
+                refused = BAD_CREDENTIALS
+            elif not verify_password(user.password_hash, old):
+                self._failed(s, user, now, ip)
+                refused = BAD_CREDENTIALS
+            elif user.must_change_pw and reset_code_expired(
+                self.policy.passwords, user.password_changed_at, now
+            ):
+                refused = RESET_EXPIRED
+            elif old == new:
+                refused = AuthError(422, "weak_password", "The new password must differ from the old one.")
+            elif found := problems(self.policy.passwords, new, user.username):
+                refused = AuthError(422, "weak_password", "New password: " + "; ".join(found) + ".")
+            else:
+                user.password_hash, user.password_changed_at = hash_password(new), now
+                user.must_change_pw, user.failed_login_count = False, 0
+                a.record(s, a.PASSWORD_CHANGE, now, user.id, "adm_user", user.id, None, {"by": "self"}, ip)
+        if refused is not None:
+            raise refused
+
+    def _change_needed(self, user: AdmUser, now: datetime) -> AuthError | None:
+        """Why this user must choose a new password before signing in, if they must."""
+        rules = self.policy.passwords
+        if user.must_change_pw:
+            return (
+                RESET_EXPIRED if reset_code_expired(rules, user.password_changed_at, now) else CHANGE_REQUIRED
+            )
+        return CHANGE_REQUIRED if is_expired(rules, user.password_changed_at, now) else None
 
     def family_of(self, refresh_token: str) -> tuple[str, int] | None:
         """The session family and user of a refresh token, if it exists."""

@@ -6,6 +6,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from sentient.auth.alarm import AttackAlarm
+from sentient.auth.policy import PasswordPolicy
 from sentient.auth.service import AuthPolicy, AuthService
 from sentient.auth.throttle import FailureCounts, LoginGuard, ThrottlePolicy
 from sentient.settings import Settings
@@ -18,8 +19,18 @@ def auth_service_for(settings: Settings, sessions: sessionmaker[Session]) -> Aut
         secret=settings.signing_secret(),
         access_min=settings.access_token_min,
         refresh_days=settings.refresh_token_days,
+        passwords=password_policy(settings),
     )
     return AuthService(sessions, policy)
+
+
+def password_policy(settings: Settings) -> PasswordPolicy:
+    """The password rules from PASSWORD_MIN_LENGTH, PASSWORD_EXPIRY_DAYS and PASSWORD_RESET_HOURS."""
+    return PasswordPolicy(
+        min_length=settings.password_min_length,
+        expiry_days=settings.password_expiry_days,
+        reset_hours=settings.password_reset_hours,
+    )
 
 
 def login_guard_for(settings: Settings, sessions: sessionmaker[Session]) -> LoginGuard:

@@ -21,8 +21,9 @@ from sentient.web.errors import WebError
 from sentient.web.templating import templates
 from warehouse.schema import AdmMenu, AdmRole, AdmRoleMenu
 
-# Menu paths that have a page here; other adm_menu entries (work orders, admin) are not shown yet.
+# Menu paths that have a page here; other adm_menu entries (work orders) are not shown yet.
 PAGES = {"/", "/sales-orders", "/purchase-orders", "/machines", "/inventory", "/finance", "/alerts", "/chat"}
+PAGES |= {"/admin", "/admin/users", "/admin/audit", "/admin/roles", "/admin/sessions"}
 
 
 @dataclass(frozen=True)
@@ -65,15 +66,21 @@ def require(signed: Signed, permission: str | tuple[str, ...]) -> None:
 
 
 def menus_for(session: Session, role_code: str) -> list[Menu]:
-    """The role's top-level menus from adm_menu / adm_role_menu, in their order."""
+    """The role's menus from adm_menu / adm_role_menu, in their order: top-level ones, and sub-menus whose
+    parent the role does not see (a director's Audit Log without the Administrator menu)."""
     rows = session.execute(
-        select(AdmMenu.code, AdmMenu.name, AdmMenu.path)
+        select(AdmMenu.id, AdmMenu.code, AdmMenu.name, AdmMenu.path, AdmMenu.parent_id)
         .join(AdmRoleMenu, AdmRoleMenu.menu_id == AdmMenu.id)
         .join(AdmRole, AdmRole.id == AdmRoleMenu.role_id)
-        .where(AdmRole.code == role_code, AdmMenu.is_active.is_(True), AdmMenu.parent_id.is_(None))
-        .order_by(AdmMenu.sort_order)
+        .where(AdmRole.code == role_code, AdmMenu.is_active.is_(True))
+        .order_by(AdmMenu.parent_id.is_not(None), AdmMenu.sort_order)
     ).all()
-    return [Menu(code, name, path) for code, name, path in rows if path in PAGES]
+    seen = {r.id for r in rows}
+    return [
+        Menu(r.code, r.name, r.path)
+        for r in rows
+        if r.path in PAGES and (r.parent_id is None or r.parent_id not in seen)
+    ]
 
 
 def ai_banner(state: AppState) -> Banner:

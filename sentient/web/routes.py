@@ -56,6 +56,10 @@ def login_submit(
         message = "Too many failed sign-ins from here; try again later."
         return _refused(request, state, next, 429, message, exc.retry_after)
     except AuthError as exc:
+        if exc.code == "password_change_required":  # a one-time code or an expired password
+            return render(
+                request, state, None, "password.html", username=username, next=_next(next), error=None
+            )
         return _refused(request, state, next, exc.status, exc.message)
     response = RedirectResponse(_next(next), status_code=303)
     st = state.settings
@@ -70,6 +74,52 @@ def _refused(
     response = render(request, state, None, "login.html", status, next=_next(next), error=error)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@router.get("/password")
+def password_page(request: Request, state: StateDep, next: str | None = None) -> Response:
+    """The form to choose a new password (after a reset, when expired, or by choice)."""
+    return render(request, state, None, "password.html", username="", next=_next(next), error=None)
+
+
+@router.post("/password", dependencies=[FormOrigin])
+def password_submit(
+    request: Request,
+    state: StateDep,
+    auth: AuthDep,
+    guard: LoginGuardDep,
+    limiter: LimiterDep,
+    username: Annotated[str, Form(max_length=50)],
+    current: Annotated[str, Form(max_length=256)],
+    new: Annotated[str, Form(max_length=256)],
+    repeat: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=300)] = "/",
+) -> Response:
+    """Check the current password (or one-time code) and the policy, store the new one, then sign in."""
+    ip = client_ip(request)
+
+    def again(status: int, error: str) -> Response:
+        ctx = {"username": username, "next": _next(next), "error": error}
+        return render(request, state, None, "password.html", status, **ctx)
+
+    if not limiter.hit("login", f"{normalise_username(username)}|{ip}", state.settings.rate_login_per_min):
+        return again(429, "Too many attempts; wait a minute.")
+    if new != repeat:
+        return again(422, "The two new passwords differ.")
+    try:
+        guard.check(username, ip)  # the same wrong-password budget as the sign-in form
+        auth.change_password(username, current, new, ip)
+        pair = guard.login(auth, username, new, ip, request.headers.get("user-agent"))
+    except Throttled as exc:
+        return again(429, f"Too many failed attempts from here; try again in {exc.retry_after:,} s.")
+    except AuthError as exc:
+        if exc.code == "invalid_credentials":
+            guard.failed(username, ip)
+        return again(exc.status, exc.message)
+    response = RedirectResponse(_next(next), status_code=303)
+    st = state.settings
+    set_session_cookies(response, pair, st.cookie_secure, st.access_token_min, st.refresh_token_days)
     return response
 
 
@@ -211,5 +261,5 @@ def chat_submit(
     if not limiter.hit("chat", user.caller.username, state.settings.rate_chat_per_min):
         raise WebError(429, "Too many questions in a minute; wait a moment.")
     rid = getattr(request.state, "request_id", None)
-    reply = state.chat.chat(user.caller.username, message, channel="web", request_id=rid)
+    reply = state.chat.chat(user.caller, message, channel="web", request_id=rid)  # signed in: loaded once
     return render(request, state, user, "chat.html", question=message, reply=reply.as_json())

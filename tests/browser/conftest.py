@@ -11,15 +11,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx2 as httpx
 import pytest
 from sqlalchemy import Engine
 
+from tests.procutil import wait_http
 from warehouse.db import make_engine
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -92,12 +91,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_http(f"{base}/healthz", proc, "sentient serve")  # fails loudly; never yields a server not up
         engine = make_engine(f"sqlite:///{data / 'sentient.db'}")
         yield Served(base, engine)
         engine.dispose()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import date
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ from sqlalchemy import Engine
 
 from agent.factory import make_agent
 from agent.llm import LlmAgent, LlmConfig
-from channels.screening import screened_turn
 from channels.service import ChatService
 from guardrails.evaluate import run_payloads
 from models.breaker import BreakerConfig, CircuitBreaker, GuardedModel
@@ -53,9 +51,7 @@ def test_attack_sets_through_the_llm_agent_leak_nothing_and_obey_nothing(
     model = GuardedModel(client, CircuitBreaker(BreakerConfig(failure_threshold=1000, slow_call_s=1e9)))
     sessions = make_session_factory(seeded_engine)
     agent = make_agent(sessions, date(2024, 12, 27))
-    llm = LlmAgent(
-        agent, lambda: model, LlmConfig(max_tokens=48, wall_s=120), ask=partial(screened_turn, agent)
-    )
+    llm = LlmAgent(agent, lambda: model, LlmConfig(max_tokens=48, wall_s=120))
     chat = ChatService(agent, sessions, TokenCounter(tmp_path / "tiktoken"), llm)
     modes: dict[str, int] = {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -17,7 +18,7 @@ from channels.whatsapp.otp import Mailer
 from sentient.auth.alarm import AttackAlarm
 from sentient.auth.service import AuthError, AuthPolicy, AuthService
 from sentient.auth.throttle import FailureCounts, LoginGuard, Throttled, ThrottlePolicy
-from tests.integration.web_support import app_client, web_settings
+from tests.integration.web_support import app_client, hold_the_windows, web_settings
 from tests.redisutil import REDIS_TEST_URL, live_redis
 from tests.smtputil import Inbox, smtp_server
 from warehouse.seed.access import DEV_PASSWORD
@@ -45,6 +46,7 @@ def _audits(engine: Engine, action: str) -> int:
 def app(seeded_engine: Engine, spec_today: date, tmp_path: Path) -> Iterator[Any]:
     settings = web_settings(seeded_engine, spec_today, tmp_path, rate_login_per_min=1000, **TWILIO)
     with app_client(settings) as lifespan:  # builds the state once; the clients below share it
+        hold_the_windows(lifespan.app)  # every count of a test in one 30-minute window
         yield lifespan.app
 
 
@@ -111,6 +113,7 @@ def test_one_source_spraying_many_names_is_throttled_alone(
 ) -> None:
     settings = web_settings(seeded_engine, spec_today, tmp_path, login_ip_max_failures=6)
     with app_client(settings) as lifespan:
+        hold_the_windows(lifespan.app)
         sprayer, owner = _from(lifespan.app, STRANGER), _from(lifespan.app, OWNER)
         codes = [
             sprayer.post("/api/auth/login", json={"username": f"user{i}", "password": "x"}).status_code
@@ -177,7 +180,10 @@ def test_replicas_on_one_redis_share_the_budgets_and_raise_one_alarm() -> None:
     name, ip = f"User-{tag} ", f"198.18.0.{int(tag[:2], 16) % 250}-{tag}"
     alarm = Recorded()
     policy = ThrottlePolicy(per_source_user=3, alert_after=4)
-    one, two = (LoginGuard(FailureCounts(REDIS_TEST_URL), policy, alarm) for _ in range(2))
+    instant = time.time()  # both replicas judge at one instant: no window boundary mid-test
+    one, two = (
+        LoginGuard(FailureCounts(REDIS_TEST_URL), policy, alarm, clock=lambda: instant) for _ in range(2)
+    )
     one.failed(name, ip)
     two.failed(name.upper(), ip)
     one.check(name, ip)  # two failures: still allowed

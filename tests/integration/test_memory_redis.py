@@ -39,6 +39,21 @@ def test_follow_up_crosses_replicas(seeded_engine: Engine, spec_today: date, cli
     assert alone.intent != "sales_summary"  # without the shared memory there is no context
 
 
+def test_a_clarification_is_answered_on_another_replica(
+    seeded_engine: Engine, spec_today: date, client: redis.Redis
+) -> None:
+    """The numbered question asked by one replica is continued by '1' on another (WhatsApp workers)."""
+    sessions = sessionmaker(seeded_engine)
+    secret = uuid.uuid4().bytes
+    first, second = (make_agent(sessions, spec_today, memory=RedisMemory(client, secret)) for _ in "ab")
+    caller = role_caller(seeded_engine, "DIRECTOR")
+    conversation = f"test:{uuid.uuid4()}"
+    asked = first.ask(caller, "biaya bulan ini", conversation)
+    assert asked.intent == "clarify"
+    picked = second.ask(caller, "1", conversation)
+    assert picked.intent == "query_metrics" and picked.tools
+
+
 def test_forged_or_foreign_values_are_ignored(client: redis.Redis) -> None:
     """A value not signed with our secret is never unpickled."""
     key = f"test:{uuid.uuid4()}"
@@ -53,9 +68,12 @@ def test_forged_or_foreign_values_are_ignored(client: redis.Redis) -> None:
 
 def test_expires_with_ttl(client: redis.Redis) -> None:
     """Plans expire by Redis TTL, like the in-process memory's."""
-    memory, key = RedisMemory(client, b"k" * 32, ttl_s=0.2), f"test:{uuid.uuid4()}"
+    # 30.9 s: set in milliseconds (whole seconds would read 30 000 or 31 000), and 900 ms for a loaded
+    # machine between the two commands (a 0.2 s TTL could run out first: pttl -2).
+    memory, key = RedisMemory(client, b"k" * 32, ttl_s=30.9), f"test:{uuid.uuid4()}"
     memory.put(key, Plan("cash_position", {}))
-    assert 0 < client.pttl("sentient:memory:" + key) <= 200
+    assert 30_000 < client.pttl("sentient:memory:" + key) <= 30_900
+    client.delete("sentient:memory:" + key)
 
 
 def test_redis_down_degrades_to_no_context() -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect, text
 import warehouse.schema  # noqa: F401
 from tests.dbutil import fresh_database
 from warehouse.base import Base
-from warehouse.migrate import current_revision, head_revision, upgrade
+from warehouse.migrate import current_revision, downgrade, head_revision, upgrade
 
 SPEC_TABLES = {
     "m_cust",
@@ -147,6 +147,25 @@ def test_foreign_keys_are_enforced(empty_engine: Engine) -> None:
                 "VALUES ('0000000000000000000000000000000a', 'SO-1', 999, '2024-01-01', 0, 0, 'Draft')"
             )
         )
+
+
+def test_a_populated_warehouse_migrates_down_and_up_with_its_rows(seeded_engine: Engine) -> None:
+    """Batch migrations of a table other rows refer to (adm_user, 0008) work on a warehouse holding data
+    (on SQLite they copy and drop the table), and foreign keys are enforced again afterwards."""
+
+    def counts() -> tuple[int, int, int]:
+        with seeded_engine.connect() as conn:
+            return tuple(  # type: ignore[return-value]
+                int(conn.scalar(text(f"SELECT COUNT(*) FROM {t}")) or 0)
+                for t in ("adm_user", "log_audit", "t_so")
+            )
+
+    before = counts()
+    downgrade(seeded_engine, "0007")
+    assert current_revision(seeded_engine) == "0007"
+    upgrade(seeded_engine)
+    assert current_revision(seeded_engine) == head_revision() and counts() == before and before[0] > 0
+    test_foreign_keys_are_enforced(seeded_engine)
 
 
 def test_phone_must_be_e164(empty_engine: Engine) -> None:

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from redis import Redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from twilio.request_validator import RequestValidator
 
 from channels.whatsapp.fake_twilio import FakeTwilio
@@ -35,7 +36,10 @@ from warehouse.seed.base import seed_base
 from warehouse.seed.calendar import SPEC_TODAY
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-REDIS_DB = 11  # this test's own database: flushed at start, used by nothing else
+REDIS_DB = 11
+# Redis is shared by everything on the machine: the other xdist worker's cluster, another checkout's tests.
+# Its keys are per number (wa:rl:<phone>:<minute>, sentient:memory:wa:<phone>), so each cluster's director
+# writes from a number of its own, and flushing the database (someone else's counts) is never needed.
 RATE_PER_MIN = 6
 
 
@@ -48,6 +52,7 @@ class Cluster:
     fake: FakeTwilio
     env: dict[str, str]
     tmp: Path
+    phone: str  # the director's number in this cluster's warehouse
 
     def post(self, replica: int, body: str, sid: str | None = None) -> tuple[str, int]:
         """Twilio's signed webhook post to one replica; (MessageSid, status or 0 on a broken connection)."""
@@ -55,7 +60,7 @@ class Cluster:
         form = {
             "MessageSid": sid,
             "AccountSid": self.fake.account_sid,
-            "From": f"whatsapp:{DIRECTOR}",
+            "From": f"whatsapp:{self.phone}",
             "To": f"whatsapp:{SENDER}",
             "Body": body,
             "NumMedia": "0",
@@ -70,7 +75,7 @@ class Cluster:
         return sid, response.status_code
 
     def replies(self) -> list[str]:
-        return [m.body or m.content_variables or "" for m in self.fake.sent_to(DIRECTOR)]
+        return [m.body or m.content_variables or "" for m in self.fake.sent_to(self.phone)]
 
     def wait_replies(self, n: int, timeout_s: float = 90) -> list[str]:
         deadline = time.monotonic() + timeout_s
@@ -85,11 +90,16 @@ class Cluster:
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     live_redis()  # skips (or fails in CI) without a server
     redis = Redis.from_url(f"redis://127.0.0.1:6379/{REDIS_DB}")
-    redis.flushdb()  # rate-limit windows and memories of an earlier test must not leak into this one
+    phone = f"+62819{uuid.uuid4().int % 10**8:08d}"
     chroma_port = free_port()
     procs: dict[str, subprocess.Popen[bytes]] = {}
     with fresh_database("postgres", tmp_path) as engine, FakeTwilio() as fake:
         seed_base(engine, SPEC_TODAY, ZoneInfo("Asia/Jakarta"))
+        with engine.begin() as conn:
+            moved = conn.execute(
+                text("UPDATE adm_user SET phone = :new WHERE phone = :old"), {"new": phone, "old": DIRECTOR}
+            )
+            assert moved.rowcount == 1
         procs["chroma"] = start(
             [str(BIN / "chroma"), "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1",
              "--port", str(chroma_port)],
@@ -110,11 +120,12 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
                 )
             for i, url in enumerate(replicas):
                 wait_http(f"{url}/readyz", procs[f"replica{i}"], f"replica {i}")
-            yield Cluster(replicas, procs, fake, env, tmp_path)
+            yield Cluster(replicas, procs, fake, env, tmp_path, phone)
         finally:
             stop(list(procs.values()))
             engine.dispose()
-    redis.flushdb()
+    for key in redis.scan_iter(match=f"*{phone}*"):  # this cluster's counts and memory, no one else's
+        redis.delete(key)
     redis.close()
 
 

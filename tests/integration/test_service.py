@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.integration.independent_sql import as_json_numbers, expected_summary
+from tests.procutil import wait_http
 from warehouse.db import make_engine
 from warehouse.migrate import head_revision
 
@@ -50,12 +50,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Eng
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_http(f"{base}/healthz", proc, "sentient serve")  # fails loudly; never yields a server not up
         yield base, make_engine(f"sqlite:///{data / 'sentient.db'}")
     finally:
         proc.terminate()

@@ -262,7 +262,7 @@ def test_second_run_is_a_no_op_and_another_scale_is_refused(seeded_engine: Engin
     again = add_synthetic_history(seeded_engine, 1, SPEC_TODAY)
     assert again.rows == {} and again.scale == 1
     assert max_ids(seeded_engine) == counts
-    with pytest.raises(ValueError, match=r"scale 1 is already present.*sentient seed --reset --scale 2"):
+    with pytest.raises(ValueError, match=r"scale 1 is already present.*seed --reset --yes --scale 2"):
         add_synthetic_history(seeded_engine, 2, SPEC_TODAY)
     assert max_ids(seeded_engine) == counts and synthetic_scale(seeded_engine) == 1
 

@@ -12,7 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from tests.integration.independent_sql import expected_summary
-from tests.integration.web_support import API_KEY, app_client, kpi_value, sign_in, web_settings
+from tests.integration.web_support import (
+    API_KEY,
+    app_client,
+    hold_the_windows,
+    kpi_value,
+    sign_in,
+    web_settings,
+)
 from textkit.format import money, pct
 
 
@@ -79,6 +86,7 @@ def test_order_lookup_alerts_and_tables(client: TestClient, seeded_engine: Engin
 def test_failures_throttle_the_source_and_everything_is_audited(
     client: TestClient, seeded_engine: Engine
 ) -> None:
+    hold_the_windows(client.app)  # the five failures and the refusal fall in one window
     before = {k: _audit(seeded_engine, k) for k in ("LOGIN_FAILED", "LOGIN", "LOGOUT")}
     for _ in range(5):
         bad = client.post("/api/auth/login", json={"username": "john.doe", "password": "wrong"})
@@ -183,6 +191,7 @@ def test_metrics_and_hardening_on_the_real_app(client: TestClient) -> None:
 def test_sign_in_is_rate_limited(seeded_engine: Engine, spec_today: date, tmp_path: Path) -> None:
     settings = web_settings(seeded_engine, spec_today, tmp_path, rate_login_per_min=2, login_max_failures=50)
     with app_client(settings) as c:
+        hold_the_windows(c.app)  # the three sign-ins fall in one minute
         codes = [
             c.post("/api/auth/login", json={"username": "x", "password": "y"}).status_code for _ in range(3)
         ]
@@ -219,6 +228,7 @@ def test_chat_is_rate_limited_per_signed_in_user(
     if seeded_engine.dialect.name != "sqlite":
         pytest.skip("limiter logic is backend-independent")
     with app_client(web_settings(seeded_engine, spec_today, tmp_path, rate_chat_per_min=2)) as c:
+        hold_the_windows(c.app)  # the three chats fall in one minute
         token = c.post("/api/auth/login", json={"username": "director", "password": "factory-demo"}).json()
         bearer = {"Authorization": f"Bearer {token['access_token']}"}
         codes = [c.post("/api/chat", json={"message": "hi"}, headers=bearer).status_code for _ in range(3)]

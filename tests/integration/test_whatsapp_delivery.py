@@ -179,3 +179,33 @@ def test_late_63016_callback_resends_as_template(wa: Wa) -> None:
     second = wa.fake.sent_to(JOHN)[-1]
     assert second.content_sid == "HXnotice" and json.loads(second.content_variables or "{}") == {"1": "hello"}
     assert row(wa, "k1").provider_sid == second.sid and len(wa.fake.messages) == 2
+
+
+def test_a_send_due_after_half_the_lease_is_handed_back_and_a_taken_over_claim_writes_nothing(
+    wa: Wa,
+) -> None:
+    queue(wa, JOHN, "late turn", "lease1")
+    queue(wa, JANE, "taken over", "lease2")
+    now = utcnow()
+    with Session(wa.engine) as s:
+        claimed = {c.phone: c for c in outbox.claim_due(s, now, stale_s=120)}
+    dispatcher = wa.runtime.dispatcher
+    assert dispatcher is not None
+    dispatcher._send_one(claimed[JOHN], start_by=0.0)  # its turn came after the deadline
+    late = row(wa, "lease1")
+    assert (late.status, late.provider_sid, late.attempts, late.claimed_at) == ("queued", None, 0, None)
+    assert wa.fake.sent_to(JOHN) == []  # nothing was sent for it
+    # JANE's claim ran out and another worker took the row over; the first worker's late writes are void.
+    with Session(wa.engine) as s:
+        (again,) = [c for c in outbox.claim_due(s, now + timedelta(seconds=121), 120) if c.phone == JANE]
+    with Session(wa.engine) as s, s.begin():
+        outbox.mark_sent(s, again.id, "SMfirst", utcnow(), claimed[JANE].claimed_at)
+        outbox.mark_failed(s, again.id, "500", "late", utcnow(), claimed[JANE].claimed_at)
+        outbox.mark_retry(s, claimed[JANE], "500", "late", utcnow())
+        assert not outbox.release(s, claimed[JANE], utcnow())
+    taken = row(wa, "lease2")
+    assert (taken.status, taken.provider_sid, taken.attempts) == ("sending", None, 2)
+    wa.shift(timedelta(seconds=300))  # the new holder's claim is stale too (it never finished)
+    wa.drain()  # JANE's is looked up (not found) and sent once; JOHN's released row goes out too
+    assert [m.body for m in wa.fake.sent_to(JANE)] == ["taken over"]
+    assert [m.body for m in wa.fake.sent_to(JOHN)] == ["late turn"]

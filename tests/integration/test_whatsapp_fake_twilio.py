@@ -59,8 +59,9 @@ def test_scripted_failures(outcome: str, status: int, code: int, retryable: bool
 
 
 def test_timeout_after_sending_leaves_an_unknown_outcome() -> None:
-    with FakeTwilio() as fake, client(fake, timeout_s=0.3) as rest:
-        fake.timeout_delay_s = 1.0
+    # The client waits 1 s (0.3 s could pass on a loaded machine before the fake had stored the message).
+    with FakeTwilio() as fake, client(fake, timeout_s=1.0) as rest:
+        fake.timeout_delay_s = 3.0
         fake.script.append("timeout")
         with pytest.raises(TwilioError) as err:
             rest.send(TO, body="x")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from channels.whatsapp.ratelimit import RedisRateLimiter
+from channels.whatsapp.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from tests.integration.wa_harness import DIRECTOR, AiChat, Wa, WaInbound, running
 from tests.redisutil import live_redis
 from tests.smtputil import Inbox, smtp_server
@@ -104,6 +105,12 @@ def _flood(wa: Wa, n: int) -> list[str]:
 
 def test_rate_limit_in_process(seeded_engine: Engine, spec_today: date, tmp_path: Path) -> None:
     with running(seeded_engine, spec_today, tmp_path, whatsapp_rate_per_min=3) as wa:
+        limiter = wa.runtime.worker.policy.limiter
+        assert isinstance(limiter, MemoryRateLimiter) and limiter.per_minute == 3
+        # Fixed one-minute windows: the flood is judged at one instant, or a minute that ends while the
+        # worker drains would start a fresh budget and let one more message through.
+        instant = time.time()
+        limiter.clock = lambda: instant
         replies = _flood(wa, 6)
     assert len(replies) == 4  # three answers and one polite throttle notice, never an HTTP 429
     assert sum("wait a minute" in r or "tunggu" in r for r in replies) == 1
@@ -115,7 +122,11 @@ def test_rate_limit_in_redis(seeded_engine: Engine, spec_today: date, tmp_path: 
     with running(seeded_engine, spec_today, tmp_path, redis_url="redis://127.0.0.1:6379/0") as wa:
         assert isinstance(wa.runtime.worker.policy.limiter, RedisRateLimiter)
         # A fresh key space, so parallel runs and earlier minutes do not count.
-        wa.runtime.worker.policy.limiter = RedisRateLimiter(client, 3, prefix=f"test:{uuid.uuid4().hex}:")
+        # One instant for the whole flood, as above: a minute must not end while the worker drains.
+        instant = time.time()
+        wa.runtime.worker.policy.limiter = RedisRateLimiter(
+            client, 3, prefix=f"test:{uuid.uuid4().hex}:", clock=lambda: instant
+        )
         replies = _flood(wa, 5)
     assert len(replies) == 4 and wa.audits("rate_limited") == 2
     client.close()

@@ -164,3 +164,16 @@ def test_inline_worker_answers_without_help(seeded_engine: Engine, spec_today: d
         while not h.fake.messages and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(h.fake.sent_to(DIRECTOR)) == 1
+
+
+def test_a_clarifying_question_is_continued_by_a_numbered_reply(wa: Wa) -> None:
+    """Over WhatsApp too: an unclear word is asked back with numbered options, and '2' continues."""
+    wa.say("biaya bulan ini")
+    wa.drain()
+    (question,) = wa.replies()
+    assert "1." in question and "2." in question and "Rp" not in question
+    chosen = next(line.split(". ", 1)[1] for line in question.splitlines() if line.startswith("2."))
+    wa.say("2")
+    wa.drain()
+    answer = wa.replies()[-1]
+    assert chosen.lower() in answer.lower() and "Rp" in answer

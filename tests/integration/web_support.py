@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from sentient.app import create_app
+from sentient.ratelimit import MemoryLimiter
 from sentient.settings import Settings
+from sentient.state import AppState
 from warehouse.seed.access import DEV_PASSWORD
 
 API_KEY = "k3y"
@@ -30,6 +33,17 @@ def web_settings(engine: Engine, today: date, data_dir: Path, **extra: object) -
 def app_client(settings: Settings) -> TestClient:
     """A TestClient (enter it with `with`) that does not follow redirects."""
     return TestClient(create_app(settings), follow_redirects=False)
+
+
+def hold_the_windows(app: Any) -> None:
+    """Pin the clocks of the app's sign-in and chat limits (state built: inside `with app_client(...)`)
+    to the present instant. Their windows are fixed (`now // window_s`), so a boundary can fall between
+    any two requests of a test that counts hits and hand out a fresh budget halfway through the count."""
+    state: AppState = app.state.sentient
+    limiter, guard = state.limiter, state.login_guard
+    assert isinstance(limiter, MemoryLimiter), "in-process limits only: Redis counts have no test clock"
+    tick, wall = limiter.clock(), guard.clock()
+    limiter.clock, guard.clock = (lambda: tick), (lambda: wall)
 
 
 def sign_in(client: TestClient, username: str, password: str = DEV_PASSWORD) -> None:

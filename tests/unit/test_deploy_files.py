@@ -22,7 +22,7 @@ def named_volumes(service: dict[str, Any]) -> set[str]:
     return {v.split(":")[0] for v in service.get("volumes", []) if not v.startswith((".", "/"))}
 
 
-@pytest.mark.parametrize("name", ["docker-compose.yml", "docker-compose.gpu.yml"])
+@pytest.mark.parametrize("name", ["docker-compose.yml", "docker-compose.gpu.yml", "docker-compose.erp.yml"])
 def test_every_service_has_a_health_check_and_declared_volumes(name: str) -> None:
     compose = load(name)
     base = load("docker-compose.yml")["services"]  # the GPU file is an overlay on it
@@ -51,6 +51,15 @@ def test_gpu_overlay_serves_qwen_with_tool_calling_and_points_the_app_at_it() ->
     app = services["app"]
     assert app["environment"]["LLM_BASE_URL"] == "http://vllm:8000/v1"
     assert app["depends_on"]["vllm"]["condition"] == "service_healthy"
+
+
+def test_erp_overlay_runs_mariadb_nats_and_the_sync_worker() -> None:
+    services = load("docker-compose.erp.yml")["services"]
+    assert set(services) == {"mariadb", "nats", "sync"}
+    assert "-js" in services["nats"]["command"]  # JetStream on, its store on a volume
+    assert services["sync"]["command"] == ["sentient", "sync", "run", "--yes"]
+    env = services["sync"]["environment"]
+    assert env["NATS_URL"] == "nats://nats:4222" and "sentient_ro" in env["ERP_DATABASE_URL"]
 
 
 def test_dockerfile_builds_the_venv_and_serves_with_a_health_check() -> None:

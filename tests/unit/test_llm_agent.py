@@ -38,7 +38,7 @@ class NoArgs(BaseModel):
 
 
 class FakeAgent:
-    """What the LLM path uses of the deterministic agent: ask, the registry, sessions and the clock."""
+    """What the LLM path uses of the deterministic agent: answer, the registry, sessions and the clock."""
 
     def __init__(self, reply: Reply) -> None:
         self.reply, self.asked = reply, 0
@@ -55,7 +55,7 @@ class FakeAgent:
             """Salaries (HR only)."""
             raise AssertionError("a forbidden tool must never run")
 
-    def ask(self, caller: Caller, message: str, key: str | None = None) -> Reply:
+    def answer(self, caller: Caller, text: str, key: str | None = None) -> Reply:
         self.asked += 1
         return self.reply
 

@@ -265,7 +265,8 @@ def long_manual() -> str:
 
 
 def chunks_of(tmp_path: Path, counter: TokenCounter, name: str, text: str, **kw: int) -> list[Chunk]:
-    return chunk_document(load_document(write(tmp_path, name, text), tmp_path), counter, **kw)
+    doc = load_document(write(tmp_path, name, text), tmp_path)
+    return chunk_document(doc, counter, machines=MACHINES, **kw)
 
 
 def test_long_section_is_split_within_limit_with_overlap(tmp_path: Path, counter: TokenCounter) -> None:
@@ -354,13 +355,24 @@ def test_front_matter_is_parsed_and_wins(tmp_path: Path, counter: TokenCounter) 
     assert [c.machines for c in by_model] == [("MCH-001",)]  # front matter wins over the path
 
 
+MACHINES = (
+    ("fanuc arc mate 100id", "MCH-003"),
+    ("welding robot c1", "MCH-003"),
+    ("haas vf 2", "MCH-001"),
+    ("lathe turning d4", "MCH-009"),
+)
+
+
 def test_machines_from_codes_models_and_path(tmp_path: Path, counter: TokenCounter) -> None:
-    assert find_machines("Fanuc ARC Mate 100iD and mch-002, also the haas vf-2") == {
+    """Names and models come from the caller (the warehouse at ingest), never from a list in the code."""
+    assert find_machines("Fanuc ARC Mate 100iD and mch-002, also the haas vf-2", MACHINES) == {
         "MCH-001",
         "MCH-002",
         "MCH-003",
     }
-    assert find_machines("MCH-0030 and the welding robotics C1x") == set()
+    assert find_machines("Fanuc ARC Mate 100iD") == set()  # without the master data: codes only
+    assert find_machines("the Lathe Turning D4 chuck", MACHINES) == {"MCH-009"}
+    assert find_machines("MCH-0030 and the welding robotics C1x", MACHINES) == set()
     text = "# Guide\n\n## Cooling\n\nCheck MCH-002 hoses.\n\n## Other\n\nNothing here at all today.\n"
     chunks = chunks_of(tmp_path, counter, "mch-003/guide.md", text)
     assert [c.machines for c in chunks] == [("MCH-002", "MCH-003"), ("MCH-003",)]

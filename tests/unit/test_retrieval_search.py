@@ -12,7 +12,16 @@ from retrieval.fakes import MemoryVectorStore
 from retrieval.glossary import Glossary, default_glossary, expand_query, word_forms
 from retrieval.lexical import Bm25Index
 from retrieval.rerank import CrossEncoderReranker, find_local_cross_encoder, looks_like_cross_encoder
-from retrieval.search import BM25, DENSE, HybridSearcher, best_per_section, query_language, rrf
+from retrieval.search import (
+    BM25,
+    DENSE,
+    HybridSearcher,
+    best_per_section,
+    mean_direction,
+    query_language,
+    query_sentences,
+    rrf,
+)
 from retrieval.tokenize import Analyzer, sastrawi_stemmer, stem_en
 from retrieval.types import Chunk, SearchFilter
 
@@ -272,3 +281,43 @@ def test_cross_encoder_is_found_only_in_local_folders(tmp_path: Path) -> None:
     assert find_local_cross_encoder([tmp_path / "missing", folder]) == folder
     with pytest.raises(FileNotFoundError):
         CrossEncoderReranker(tmp_path / "missing")
+
+
+# --- the dense query of a question in several sentences
+
+
+def test_a_question_in_several_sentences_is_embedded_sentence_by_sentence() -> None:
+    text = "We oil the ways every week. The axis still stops early. Which limit switch is it?"
+    assert query_sentences(text) == [
+        "We oil the ways every week.",
+        "The axis still stops early.",
+        "Which limit switch is it?",
+    ]
+    assert query_sentences("Which limit switch stops the axis?") == ["Which limit switch stops the axis?"]
+    short_first = "Hi. Which limit switch stops the axis?"  # one sentence of 3+ words: the whole text
+    assert query_sentences(short_first) == [short_first]
+    many = "One two three. Four five six. Seven eight nine. Ten eleven twelve."
+    assert query_sentences(many) == ["Four five six.", "Seven eight nine.", "Ten eleven twelve."]
+
+
+def test_the_dense_vector_is_the_mean_direction_of_the_sentences() -> None:
+    s = searcher()
+    embedder = s.store.embedder  # type: ignore[attr-defined]
+    # A long background sentence and a short question: in one vector of the whole text the background
+    # outweighs the question; as the mean of the sentences' directions each counts the same.
+    text = "We lubricate the ways every week and the ways look fine. Which limit switch stops the axis?"
+    expected = mean_direction(embedder.embed(query_sentences(text)))
+    assert math.isclose(sum(x * x for x in expected), 1.0, rel_tol=1e-9)
+    got = s.query_vector(text)
+    assert all(math.isclose(a, b, abs_tol=1e-12) for a, b in zip(got, expected, strict=True))
+    whole = embedder.embed([text])[0]
+    assert [c.id for c, _ in s.store.query(whole, 1)] == ["lub"]
+    assert [c.id for c, _ in s.store.query(got, 1)] == ["lim"]
+
+
+def test_indonesian_queries_keep_one_vector_of_the_expanded_text() -> None:
+    s = searcher()
+    embedder = s.store.embedder  # type: ignore[attr-defined]
+    before = embedder.calls
+    s.search("Sumbu berhenti mendadak. Saklar batas mana yang aktif?", 3, lang="id")
+    assert embedder.calls - before == 1

@@ -9,10 +9,20 @@ from warehouse.schema.admin import (
     AdmSession,
     AdmUser,
 )
+from warehouse.schema.agg import (
+    AggProdMachine,
+    AggProdMachineShift,
+    AggProdShift,
+    AggRefresh,
+    AggSales,
+    AggSalesCust,
+    AggSalesItem,
+)
 from warehouse.schema.ai import AiAlert, AiChat, AiInsight, AiRfm, AiVendorScore
 from warehouse.schema.logs import LogAudit, LogSla, LogStatus
 from warehouse.schema.master import MCust, MEmp, MItem, MMachine, MVendor, MWh
 from warehouse.schema.messaging import MsgOutbox, WaInbound, WaOtp, WaSession
+from warehouse.schema.sync import SyncDead, SyncKey, SyncRun, SyncWatermark
 from warehouse.schema.transactions import (
     TAp,
     TAr,
@@ -38,6 +48,13 @@ __all__ = [
     "AdmRolePermission",
     "AdmSession",
     "AdmUser",
+    "AggProdMachine",
+    "AggProdMachineShift",
+    "AggProdShift",
+    "AggRefresh",
+    "AggSales",
+    "AggSalesCust",
+    "AggSalesItem",
     "AiAlert",
     "AiChat",
     "AiInsight",
@@ -53,6 +70,10 @@ __all__ = [
     "MVendor",
     "MWh",
     "MsgOutbox",
+    "SyncDead",
+    "SyncKey",
+    "SyncRun",
+    "SyncWatermark",
     "TAp",
     "TAr",
     "TCash",

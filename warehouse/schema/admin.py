@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from warehouse.base import AuditMixin, Base, CreatedMixin, IdMixin, UpdatedMixin, UuidMixin, active_index
@@ -46,6 +46,8 @@ class AdmUser(IdMixin, UuidMixin, AuditMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by an administrator's reset (migration 0008): the one-time code must be replaced at sign-in.
+    must_change_pw: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AdmPermission(IdMixin, Base):

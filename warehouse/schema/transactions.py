@@ -29,6 +29,7 @@ class TSo(IdMixin, UuidMixin, AuditMixin, Base):
         active_index("t_so", "id"),
         active_index("t_so", "order_dt"),
         Index("ix_t_so_status_order_dt", "status", "order_dt"),
+        Index("ix_t_so_updated_at", "updated_at"),  # the rollups' freshness check reads max(updated_at)
     )
     doc_no: Mapped[str] = mapped_column(String(20), unique=True)
     cust_id: Mapped[int] = mapped_column(BigId, ForeignKey("m_cust.id"), index=True)
@@ -46,6 +47,7 @@ class TSoDetail(IdMixin, AuditMixin, Base):
     """A sales order line; line_amt = qty * unit_price * (1 - disc_pct / 100)."""
 
     __tablename__ = "t_so_detail"
+    __table_args__ = (Index("ix_t_so_detail_updated_at", "updated_at"),)
     so_id: Mapped[int] = mapped_column(BigId, ForeignKey("t_so.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int] = mapped_column(BigId, ForeignKey("m_item.id"), index=True)
     qty: Mapped[Decimal] = mapped_column(Qty)
@@ -206,6 +208,7 @@ class TShiftLog(IdMixin, AuditMixin, Base):
     __table_args__ = (
         UniqueConstraint("machine_id", "log_dt", "shift"),
         Index("ix_t_shift_log_log_dt", "log_dt"),
+        Index("ix_t_shift_log_updated_at", "updated_at"),
     )
     machine_id: Mapped[int] = mapped_column(BigId, ForeignKey("m_machine.id"))
     emp_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("m_emp.id"))

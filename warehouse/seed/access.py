@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from argon2 import PasswordHasher, Type
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warehouse.schema import AdmMenu, AdmPermission, AdmRole, AdmRoleMenu, AdmRolePermission, AdmUser
@@ -106,6 +107,16 @@ MENUS: list[tuple[str, str, str, str, str | None, int, str | None]] = [
     ("MENU_ADMIN", "Administrator", "fa-user-shield", "/admin", None, 100, "ADMIN.ROLE.MANAGE"),
     ("MENU_ADMIN_USER", "Users", "fa-users", "/admin/users", "MENU_ADMIN", 10, "ADMIN.USER.CREATE"),
     ("MENU_ADMIN_AUDIT", "Audit Log", "fa-list", "/admin/audit", "MENU_ADMIN", 20, "ADMIN.AUDIT.VIEW"),
+    ("MENU_ADMIN_ROLE", "Roles", "fa-user-tag", "/admin/roles", "MENU_ADMIN", 30, "ADMIN.ROLE.MANAGE"),
+    (
+        "MENU_ADMIN_SESSION",
+        "Sessions",
+        "fa-plug",
+        "/admin/sessions",
+        "MENU_ADMIN",
+        40,
+        "ADMIN.SESSION.MANAGE",
+    ),
 ]
 
 # The demo password of every seeded user (README, "Web dashboard"); production creates its own users.
@@ -157,20 +168,12 @@ USERS: list[tuple[str, str, str, str, bool, str, str, tuple[int, int, int]]] = [
 
 
 def seed_access(ctx: SeedContext) -> None:
-    """Permissions, roles, their grants, menus and the demo users."""
+    """Permissions, roles, their grants, menus (the catalogue, as on a production database) and the demo
+    users."""
     s = ctx.session
-    perms = {
-        code: AdmPermission(
-            module=code.split(".")[0], action=code.split(".", 1)[1].lower(), code=code, name=desc
-        )
-        for code, desc in PERMISSIONS.items()
-    }
-    s.add_all(perms.values())
-    for code, (name, level, is_system, desc, grants) in ROLES.items():
-        new_role = AdmRole(code=code, name=name, level=level, is_system=is_system, description=desc)
-        ctx.add(code, new_role)
-        s.add_all(AdmRolePermission(role=new_role, permission=perms[p]) for p in sorted(grants))
-    _seed_menus(ctx, s)
+    ensure_catalog(s)
+    for existing in s.scalars(select(AdmRole)):
+        ctx.by_code[existing.code] = existing
     for username, email, full, role, active, phone, lang, (off, hh, mm) in USERS:
         ctx.add(
             username,
@@ -191,9 +194,30 @@ def seed_access(ctx: SeedContext) -> None:
     s.flush()
 
 
-def _seed_menus(ctx: SeedContext, s: Session) -> None:
-    menus: dict[str, AdmMenu] = {}
+def ensure_catalog(s: Session) -> int:
+    """Add the permission codes, roles (with their grants) and menus that are missing; returns rows added.
+
+    A production database has no sample seed: this gives it the RBAC catalog, without users, so that its
+    first administrator can be created (`sentient users add --role SYSADMIN`). Existing rows are left as
+    they are: an administrator's later grants and revocations are never undone.
+    """
+    added: list[object] = []
+    perms = {p.code: p for p in s.scalars(select(AdmPermission))}
+    for code, desc in PERMISSIONS.items():
+        if code not in perms:
+            module, action = code.split(".", 1)
+            perms[code] = AdmPermission(module=module, action=action.lower(), code=code, name=desc)
+            added.append(perms[code])
+    roles = {r.code: r for r in s.scalars(select(AdmRole))}
+    for code, (name, level, is_system, desc, grants) in ROLES.items():
+        if code not in roles:
+            roles[code] = AdmRole(code=code, name=name, level=level, is_system=is_system, description=desc)
+            added.append(roles[code])
+            added.extend(AdmRolePermission(role=roles[code], permission=perms[p]) for p in sorted(grants))
+    menus = {m.code: m for m in s.scalars(select(AdmMenu))}
     for code, name, icon, path, parent, order, perm in MENUS:
+        if code in menus:
+            continue
         menus[code] = AdmMenu(
             code=code,
             name=name,
@@ -203,11 +227,12 @@ def _seed_menus(ctx: SeedContext, s: Session) -> None:
             permission_code=perm,
             parent=menus.get(parent) if parent else None,
         )
-    s.add_all(menus.values())
-    for role_code, (*_, grants) in ROLES.items():
-        role = ctx.get(role_code, AdmRole)
-        s.add_all(
-            AdmRoleMenu(role=role, menu=m)
-            for m in menus.values()
-            if m.permission_code is None or m.permission_code in grants
+        added.append(menus[code])
+        added.extend(
+            AdmRoleMenu(role=roles[r], menu=menus[code])
+            for r, (*_, grants) in ROLES.items()
+            if r in roles and (perm is None or perm in grants)
         )
+    s.add_all(added)
+    s.flush()
+    return len(added)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from warehouse.base import Base
+from warehouse.migrate import rebuild
 from warehouse.schema import MCust
 from warehouse.seed.access import seed_access
 from warehouse.seed.activity import seed_activity
@@ -61,7 +62,17 @@ def _run_step(step: str, ctx: SeedContext, ledger: Ledger) -> None:
 
 
 def wipe(engine: Engine) -> None:
-    """Delete every row of every warehouse table (children first); the schema stays."""
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(delete(table))
+    """Every warehouse table emptied, the audit trail included: the schema is rebuilt (PostgreSQL refuses
+    to delete audit rows, by design; dropping the table is the one way, and only a reset does it)."""
+    rebuild(engine)
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows per non-empty warehouse table (what a reset would delete)."""
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            n = int(conn.scalar(select(func.count()).select_from(table)) or 0)
+            if n:
+                counts[table.name] = n
+    return counts

@@ -98,13 +98,13 @@ def _check_preconditions(conn: Connection, scale: int, today: date) -> int:
     if present and present != scale:
         raise ValueError(
             f"synthetic history of scale {present} is already present; to change it, "
-            f"re-seed with `sentient seed --reset --scale {scale}`"
+            f"re-seed with `sentient seed --reset --yes --scale {scale}`"
         )
     end = history_start(today)
     if not present and conn.scalar(select(func.count(TSo.id)).where(TSo.order_dt < end)):
         raise ValueError(
             f"sales orders dated before {end} exist: the base seed was loaded for another "
-            f"business date than {today}; re-seed with `sentient seed --reset --scale {scale}`"
+            f"business date than {today}; re-seed with `sentient seed --reset --yes --scale {scale}`"
         )
     return present
 

@@ -1,8 +1,10 @@
-"""The channel's input gate: a message failing check_input gets a safe refusal instead of an answer."""
+"""The turn's input gate: a message failing check_input gets a safe refusal instead of an answer; the one
+deterministic turn every channel and the model path run (screened once, retried as a whole)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from agent.core import Agent, Reply
 from guardrails.documents import neutralise
@@ -11,6 +13,7 @@ from guardrails.verdict import Verdict
 from textkit.format import qty
 from textkit.language import detect_language
 from tools.registry import Caller
+from warehouse.retry import RetryPolicy, retry_read
 
 INTENT = "guardrail"
 
@@ -66,8 +69,17 @@ def clean_reply(reply: Reply) -> Reply:
     return replace(reply, answer=cleaned.text, meta=meta)
 
 
-def screened_turn(agent: Agent, caller: Caller, message: str, key: str) -> Reply:
-    """The deterministic turn every channel runs (and the model path phrases): input checks, the agent,
-    then planted instructions cut from quoted passages."""
-    refused = screen(caller, message)
-    return refused or clean_reply(agent.ask(caller, message, key))
+def screened_turn(agent: Agent, caller: Caller, text: str, key: str) -> Reply:
+    """The deterministic turn every channel runs (and the model path phrases), on cleaned text: the input
+    checks, the agent, then planted instructions cut from quoted passages."""
+    refused = screen(caller, text)
+    return refused or clean_reply(agent.answer(caller, text, key))
+
+
+def deterministic_turn(agent: Agent, caller: Caller, text: str, key: str, retry: RetryPolicy) -> Reply:
+    """`screened_turn`, retried as a whole on a lost or refused connection.
+
+    The agent does every read of a turn in one session, and after a dropped connection that session's
+    transaction is gone, so retrying single queries inside it cannot work. The turn only reads (its memory
+    write happens after the session and is the same plan on a retry)."""
+    return retry_read(partial(screened_turn, agent, caller, text, key), retry, what="turn")
