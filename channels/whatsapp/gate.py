@@ -104,7 +104,8 @@ def decide(session: Session, policy: GatePolicy, row: WaInbound, now: datetime) 
         return Decision("reply", "answered", text("started" if on else "stopped", lang), user_id=uid)
     if not user.wa_opt_in:
         return reject("opted_out", None)
-    verdict = policy.limiter.hit(row.phone)
+    # Judged in the minute the message arrived and once per MessageSid: a retry is not counted again.
+    verdict = policy.limiter.hit(row.phone, (row.received_at or now).timestamp(), token=row.message_sid)
     if not verdict.allowed:
         return reject("rate_limited", "throttled" if verdict.first_refusal else None)
     if policy.require_otp and not _verified(session, policy, row.phone, uid, now):

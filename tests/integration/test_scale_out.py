@@ -82,8 +82,16 @@ class Cluster:
         while time.monotonic() < deadline and len(self.replies()) < n:
             time.sleep(0.2)
         got = self.replies()
-        assert len(got) >= n, f"{len(got)} replies of {n}: {got}"
+        assert len(got) >= n, f"{len(got)} replies of {n}: {got}\n{self.logs()}"
         return got
+
+    def logs(self, lines: int = 40) -> str:
+        """The tail of every process's log: what a failed wait needs to be understood."""
+        tails = []
+        for log in sorted(self.tmp.glob("*.log")):
+            tail = log.read_text(errors="replace").splitlines()[-lines:]
+            tails.append(f"--- {log.name}\n" + "\n".join(tail))
+        return "\n".join(tails)
 
 
 @pytest.fixture
@@ -150,6 +158,8 @@ def cluster_env(engine: Engine, fake: FakeTwilio, tmp: Path, chroma_port: int) -
             "WHATSAPP_REQUIRE_OTP": "false",
             "WHATSAPP_RATE_PER_MIN": str(RATE_PER_MIN),
             "WHATSAPP_POLL_S": "0.2",
+            # A claim whose worker failed is retried after this long: well inside the tests' waits.
+            "WHATSAPP_STALE_S": "20",
             "RETRIEVAL_REFRESH_S": "0",
             "LOG_LEVEL": "WARNING",
         }
@@ -191,7 +201,7 @@ def test_the_rate_limit_is_shared_by_the_replicas(cluster: Cluster) -> None:
     replies = cluster.wait_replies(RATE_PER_MIN + 1)
     time.sleep(3)
     replies = cluster.replies()
-    assert len(replies) == RATE_PER_MIN + 1, replies
+    assert len(replies) == RATE_PER_MIN + 1, f"{replies}\n{cluster.logs()}"
     assert sum("463.700.000" in r for r in replies) == RATE_PER_MIN
 
 

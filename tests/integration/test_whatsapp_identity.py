@@ -96,7 +96,14 @@ def test_stop_and_start(wa: Wa, stop: str, start: str) -> None:
     assert wa.audits("opted_out") == 1 and wa.count(AiChat) == 1
 
 
+def _clear_of_minute_end(margin_s: float = 10.0) -> None:
+    """Messages are judged in the minute they arrive: start a flood well inside one minute."""
+    if time.time() % 60 > 60 - margin_s:
+        time.sleep(60.5 - time.time() % 60)
+
+
 def _flood(wa: Wa, n: int) -> list[str]:
+    _clear_of_minute_end()
     for i in range(n):
         wa.say(f"Berapa penjualan bulan ini? {i}")
     wa.drain(rounds=20)
@@ -107,10 +114,6 @@ def test_rate_limit_in_process(seeded_engine: Engine, spec_today: date, tmp_path
     with running(seeded_engine, spec_today, tmp_path, whatsapp_rate_per_min=3) as wa:
         limiter = wa.runtime.worker.policy.limiter
         assert isinstance(limiter, MemoryRateLimiter) and limiter.per_minute == 3
-        # Fixed one-minute windows: the flood is judged at one instant, or a minute that ends while the
-        # worker drains would start a fresh budget and let one more message through.
-        instant = time.time()
-        limiter.clock = lambda: instant
         replies = _flood(wa, 6)
     assert len(replies) == 4  # three answers and one polite throttle notice, never an HTTP 429
     assert sum("wait a minute" in r or "tunggu" in r for r in replies) == 1
@@ -122,14 +125,50 @@ def test_rate_limit_in_redis(seeded_engine: Engine, spec_today: date, tmp_path: 
     with running(seeded_engine, spec_today, tmp_path, redis_url="redis://127.0.0.1:6379/0") as wa:
         assert isinstance(wa.runtime.worker.policy.limiter, RedisRateLimiter)
         # A fresh key space, so parallel runs and earlier minutes do not count.
-        # One instant for the whole flood, as above: a minute must not end while the worker drains.
-        instant = time.time()
-        wa.runtime.worker.policy.limiter = RedisRateLimiter(
-            client, 3, prefix=f"test:{uuid.uuid4().hex}:", clock=lambda: instant
-        )
+        wa.runtime.worker.policy.limiter = RedisRateLimiter(client, 3, prefix=f"test:{uuid.uuid4().hex}:")
         replies = _flood(wa, 5)
     assert len(replies) == 4 and wa.audits("rate_limited") == 2
     client.close()
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_a_message_retried_after_a_failure_is_not_counted_twice(
+    store: str, seeded_engine: Engine, spec_today: date, tmp_path: Path
+) -> None:
+    # Limit 2 a minute. The first message's answer fails once (its claim goes stale and is retried); the
+    # second is answered meanwhile. The retry must keep the first message's place, not take a third one
+    # and be dropped as over the limit: an admitted question is answered, not lost.
+    client = live_redis() if store == "redis" else None
+    with running(seeded_engine, spec_today, tmp_path, whatsapp_rate_per_min=2) as wa:
+        if client is not None:
+            wa.runtime.worker.policy.limiter = RedisRateLimiter(client, 2, prefix=f"test:{uuid.uuid4().hex}:")
+        chat, failed = wa.runtime.worker.chat, []
+        real = chat.chat
+
+        def once_broken(*args: object, **kwargs: object) -> object:
+            if not failed:
+                failed.append(1)
+                raise ConnectionError("warehouse went away mid-answer")
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+
+        _clear_of_minute_end(margin_s=20)
+        chat.chat = once_broken  # type: ignore[method-assign]
+        try:
+            wa.say("Berapa penjualan bulan ini?")
+            wa.drain()
+            assert failed and wa.replies() == []
+            wa.say("Berapa penjualan bulan lalu?")
+            wa.drain()
+            assert len(wa.replies()) == 1
+            wa.shift(timedelta(seconds=wa.runtime.worker.stale_s + 1))  # the failed claim is now stale
+            wa.drain()
+        finally:
+            chat.chat = real  # type: ignore[method-assign]
+        replies = wa.replies()
+    assert len(replies) == 2 and all("Rp" in r for r in replies), replies
+    assert wa.audits("rate_limited") == 0
+    if client is not None:
+        client.close()
 
 
 @pytest.fixture

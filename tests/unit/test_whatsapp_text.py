@@ -97,6 +97,18 @@ def test_memory_rate_limit_one_refusal_notice_per_window() -> None:
     assert limiter.hit("+62", now=125.0).allowed  # next minute
 
 
+def test_memory_rate_limit_judges_a_message_once_by_its_sid() -> None:
+    limiter = MemoryRateLimiter(per_minute=2)
+    first = [limiter.hit("+62", now=60.0, token=sid) for sid in ("a", "b", "c")]
+    assert [v.allowed for v in first] == [True, True, False]
+    # Retries (a worker failed) keep their verdict, at any time within or after their minute of arrival.
+    assert limiter.hit("+62", now=61.0, token="a").allowed
+    assert limiter.hit("+62", now=62.0, token="a").allowed
+    again = limiter.hit("+62", now=63.0, token="c")
+    assert not again.allowed and again.first_refusal  # the notice for "c", whose first attempt failed
+    assert not limiter.hit("+62", now=64.0, token="d").first_refusal  # only one notice a window
+
+
 def test_backoff_grows_and_is_capped() -> None:
     rng = random.Random(1)
     delays = [backoff_delay(n, rng) for n in range(1, 15)]
