@@ -13,19 +13,18 @@ class TcpProxy:
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = int(probe.getsockname()[1])
-        probe.close()
+        # The port stays ours from here to close(): while refusing, a socket is bound to it but not
+        # listening (the kernel answers a connect with a reset: ECONNREFUSED), so no other process on the
+        # machine can take the port during an outage and answer in the proxy's place.
+        self._held: socket.socket | None = _bound(0)
+        self.port = int(self._held.getsockname()[1])
         self._lock = threading.Lock()
         self._conns: list[socket.socket] = []
         self._listener: socket.socket | None = None
 
     def open(self) -> None:
         """Accept connections (again) on the same port."""
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener, self._held = self._held or _bound(self.port), None
         listener.listen(64)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
@@ -36,6 +35,7 @@ class TcpProxy:
             if self._listener is not None:
                 _hard_close(self._listener)
                 self._listener = None
+                self._held = _bound(self.port)
             conns, self._conns = self._conns, []
         for conn in conns:
             with contextlib.suppress(OSError):
@@ -45,6 +45,9 @@ class TcpProxy:
     def close(self) -> None:
         """Stop for good."""
         self.refuse()
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -66,6 +69,14 @@ class TcpProxy:
                 self._conns += [client, upstream]
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=_pipe, args=(src, dst), daemon=True).start()
+
+
+def _bound(port: int) -> socket.socket:
+    """A TCP socket bound to 127.0.0.1:<port> (0: any free port), not yet listening."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
 
 
 def _hard_close(sock: socket.socket) -> None:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import httpx
 import pytest
 
-from models.sidecar import Sidecar, free_port
+from models.sidecar import Sidecar
 from tests.llamautil import local_gguf
 
 
@@ -16,7 +17,11 @@ def test_our_port_and_api_key_do_not_reach_the_model_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gguf = local_gguf()
-    app_port = free_port()
+    # The app's port is held (bound, not listening) for the whole test: nothing else on the machine can
+    # start answering on it, a connect to it is refused, and a server that wrongly took PORT cannot start.
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    app_port = int(held.getsockname()[1])
     monkeypatch.setenv("PORT", str(app_port))
     monkeypatch.setenv("HOST", "0.0.0.0")
     monkeypatch.setenv("API_KEY", "the-app-key")
@@ -30,3 +35,4 @@ def test_our_port_and_api_key_do_not_reach_the_model_server(
             httpx.get(f"http://127.0.0.1:{app_port}/v1/models", timeout=2)
     finally:
         server.stop()
+        held.close()
