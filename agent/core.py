@@ -34,7 +34,8 @@ from semantic.query import Lookup, Query
 from textkit.language import detect_language
 from tools.registry import Caller, ToolContext, ToolRegistry, ToolResult
 
-MAX_MESSAGE_CHARS = 2_000
+MAX_MESSAGE_CHARS = 2_000  # longer messages are refused by the input check (guardrails.inputs)
+MAX_KEPT_CHARS = 2 * MAX_MESSAGE_CHARS  # what cleaning keeps of an absurdly long one, for the log
 MANUAL_TOOL = "search_manuals"  # answered by retrieval, not by a warehouse tool
 MANUAL_PERMISSION = "KB.READ"
 QUERY_TOOL, LOOKUP_TOOL = "query_metrics", "lookup_attributes"  # the catalog's two tools
@@ -76,8 +77,11 @@ class Reply:
 
 
 def clean_message(message: str) -> str:
-    """Drop control characters and cut absurd lengths, so nothing odd reaches the router or the log."""
-    return _CONTROL.sub(" ", message).strip()[:MAX_MESSAGE_CHARS]
+    """Drop control characters and cut absurd lengths, so nothing odd reaches the router or the log.
+
+    The cut is well above MAX_MESSAGE_CHARS: a message over the limit must stay over it, so the input
+    check refuses it as too long instead of the agent silently answering its first 2,000 characters."""
+    return _CONTROL.sub(" ", message).strip()[:MAX_KEPT_CHARS]
 
 
 class Agent:

@@ -101,3 +101,24 @@ def test_the_model_path_screens_too(seeded_engine: Engine, spec_today: date, tmp
         chat.llm.run_sync.close()
     assert reply.refused and reply.intent == "guardrail"
     model.assert_done()
+
+
+@pytest.mark.parametrize("with_model", [False, True], ids=["deterministic", "model"])
+def test_a_message_over_the_limit_is_refused_not_cut_and_answered(
+    seeded_engine: Engine, spec_today: date, tmp_path: Path, with_model: bool
+) -> None:
+    # A question whose first 2,000 characters are answerable on their own: cutting it there and answering
+    # would answer part of what was asked, silently. The person is told the limit instead.
+    long = "berapa penjualan bulan ini? " + "dan tolong rinci per pelanggan, per barang dan per minggu " * 45
+    assert 2_000 < len(long) < 4_096  # longer than the agent's limit, shorter than WhatsApp's
+    model = ScriptedModel([answer("Penjualan bulan ini Rp 463.700.000.")]) if with_model else None
+    chat = service(seeded_engine, spec_today, tmp_path, model)
+    try:
+        reply = chat.chat("director", long, channel="t")
+        short = chat.chat("director", "berapa penjualan bulan ini?", channel="t")
+    finally:
+        if chat.llm is not None:
+            chat.llm.run_sync.close()
+    assert reply.refused and "2000" in reply.answer.replace(".", "").replace(",", "")
+    assert "463.700.000" not in reply.answer and not reply.data
+    assert "463.700.000" in short.answer  # the limit, not the subject, refused it
