@@ -272,6 +272,12 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     machine: Annotated[str | None, typer.Option(help="Only passages about this machine code.")] = None,
     mode: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user", "-u", help="Search as this user: only what their role may read."
+        ),
+    ] = None,
 ) -> None:
     """Search the manuals: source, section, lines, score and text of the best passages."""
     import sys
@@ -280,13 +286,14 @@ def search(
     from sentient.api.search import hit_json
     from sentient.retrieval_wiring import RetrievalHub
 
+    role = _reader_role(user) if user else None
     service = RetrievalHub(get_settings()).service(collection)
     batch = query == "-"
     queries = (line.strip() for line in sys.stdin) if batch else iter([query])
     for q in queries:
         if not q:
             continue
-        hits = service.search(q, k=k, flt=SearchFilter(machine=machine), mode=mode)
+        hits = service.search(q, k=k, flt=SearchFilter(machine=machine, role=role), mode=mode)
         if batch or as_json:
             typer.echo(json.dumps({"query": q, "results": [hit_json(h) for h in hits]}, ensure_ascii=False))
             continue
@@ -296,6 +303,27 @@ def search(
                 f"{rank}. {c.source} § {c.section} (lines {c.line_start}-{c.line_end}, score {h.score:.4f})"
             )
             typer.echo("   " + c.text[:300].replace("\n", " ") + ("…" if len(c.text) > 300 else ""))
+
+
+def _reader_role(user: str) -> str:
+    """The role whose passages `user` may read, as /api/search decides it (exit 2: unknown, 1: no KB.READ)."""
+    from sqlalchemy.orm import Session
+
+    from channels.identity import UnknownUser, load_caller
+
+    engine = _engine()
+    try:
+        with Session(engine) as session:
+            caller = load_caller(session, user)
+    except UnknownUser as exc:
+        console.print(f"[red]error:[/] no active user {user!r}")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    if not caller.may("KB.READ"):
+        console.print(f"[red]error:[/] {user!r} ({caller.role}) may not read the manuals")
+        raise typer.Exit(1)
+    return caller.role
 
 
 def _eval_split(value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -9,11 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
 from retrieval.ingest import ingest
 from sentient.app import create_app
+from sentient.cli import app
 from sentient.retrieval_wiring import RetrievalHub
-from sentient.settings import Settings
+from sentient.settings import Settings, get_settings
 from textkit.tokens import TokenCounter
 
 MANUALS = Path(__file__).resolve().parents[2] / "manuals"
@@ -75,6 +78,32 @@ def test_restricted_procedures_stay_with_their_roles(client: TestClient) -> None
     as_manager = client.get("/api/search", params={"q": query, "k": 10, "user": "jane.smith"}).json()
     assert any("maintenance-technician" in r["source"] for r in as_manager["results"])
     assert client.get("/api/search", params={"q": query, "user": "john.doe"}).status_code == 403  # no KB.READ
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_search_command_reads_as_a_users_role_too(seeded_engine: Engine, chroma_dir: Path) -> None:
+    env = {
+        "DATABASE_URL": seeded_engine.url.render_as_string(hide_password=False),
+        "DATA_DIR": str(chroma_dir),
+    }
+    query = "replace the wire feeder drive roller procedure"
+
+    def sources(*extra: str) -> list[str]:
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["search", query, "--k", "10", "--json", *extra], env=env)
+        assert result.exit_code == 0, result.output
+        return [r["source"] for r in json.loads(result.stdout)["results"]]
+
+    try:
+        assert any("maintenance-technician" in s for s in sources())  # the server's own view: everything
+        assert not any("maintenance-technician" in s for s in sources("--user", "operator1"))
+        assert any("maintenance-technician" in s for s in sources("--user", "jane.smith"))
+        get_settings.cache_clear()
+        refused = CliRunner().invoke(app, ["search", query, "--user", "john.doe"], env=env)
+        unknown = CliRunner().invoke(app, ["search", query, "--user", "nobody.here"], env=env)
+        assert (refused.exit_code, unknown.exit_code) == (1, 2)
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
