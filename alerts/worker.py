@@ -30,14 +30,16 @@ class Worker:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        sender: Sender,
+        sender: Sender | None,
         config: AlertConfig,
         *,
         evaluate: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sessions, self.config, self.evaluate, self.clock = sessions, config, evaluate, clock
-        self.dispatcher = Dispatcher(sessions, sender, config.dispatch)
+        # No sender (Twilio not configured): rules are still evaluated, so alerts fire, escalate and clear
+        # on the dashboard and the API; their messages stay queued until a worker with a sender runs.
+        self.dispatcher = Dispatcher(sessions, sender, config.dispatch) if sender is not None else None
         self.stopping = threading.Event()
         self.total = Tally()
         self._next_eval = 0.0
@@ -54,6 +56,8 @@ class Worker:
             except Exception:  # a failing rule must not stop delivery of what is already queued
                 log.exception("alert evaluation failed")
             self._next_eval = self.clock() + self.config.eval_interval_s
+        if self.dispatcher is None:
+            return False
         tally = self.dispatcher.step()
         self.total.add(tally)
         return tally.handled > 0
@@ -64,7 +68,8 @@ class Worker:
         while not self.stopping.is_set() and (deadline is None or self.clock() < deadline):
             if not self.tick():
                 self.stopping.wait(self.config.poll_s)
-        self.dispatcher.close()
+        if self.dispatcher is not None:
+            self.dispatcher.close()
         return self.total
 
 

@@ -58,12 +58,17 @@ def worker(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per send would drown the worker's own log
     state = AppState.build(settings)
     sender = state.whatsapp.rest  # alerts go out through the same Twilio client as replies
-    if sender is None:
+    if sender is None and no_eval:
         state.close()
-        console.print(
-            "[red]error:[/] TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM must be set"
-        )
+        console.print("[red]error:[/] --no-eval only dispatches, and dispatching needs TWILIO_* settings")
         raise typer.Exit(2)
+    if sender is None:
+        # Not an error to exit on (a supervisor would restart it for ever): alerts still fire and show on
+        # the dashboard; their WhatsApp messages wait in the outbox until Twilio is configured.
+        logging.getLogger("sentient.worker").warning(
+            "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM are not set: alerts are "
+            "evaluated and shown, their WhatsApp messages stay queued until Twilio is configured"
+        )
     try:
         state.start()
         with with_model(alert_config(settings), settings, state.model) as config:

@@ -49,3 +49,26 @@ def test_unknown_rule_is_a_usage_error(seeded_engine: Engine, spec_today: date) 
     with pytest.raises(subprocess.CalledProcessError) as err:
         _run(seeded_engine, spec_today, "--rule", "nope")
     assert err.value.returncode == 2 and "unknown rule" in err.value.stderr
+
+
+def test_the_worker_without_twilio_evaluates_and_keeps_messages_queued(
+    seeded_engine: Engine, spec_today: date
+) -> None:
+    # A deployment without Twilio yet: the worker must not exit (a supervisor would restart it for ever);
+    # alerts fire for the dashboard and their messages wait, unsent, for Twilio.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")} | {
+        "DATABASE_URL": seeded_engine.url.render_as_string(hide_password=False),
+        "FACTORY_TODAY": spec_today.isoformat(),
+        "LLM_BASE_URL": "off",
+    }
+    cmd = [sys.executable, "-m", "sentient.cli", "worker", "--seconds", "2"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "TWILIO_ACCOUNT_SID" in done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["sent"] == 0
+    with seeded_engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM ai_alert WHERE cleared_at IS NULL"))
+        statuses = {s for (s,) in conn.execute(text("SELECT DISTINCT status FROM msg_outbox"))}
+    assert statuses == {"queued"}
+    only_dispatch = subprocess.run([*cmd, "--no-eval"], env=env, capture_output=True, text=True, timeout=120)
+    assert only_dispatch.returncode == 2 and "TWILIO" in only_dispatch.stderr
