@@ -27,7 +27,11 @@ class AiChat(IdMixin, Base):
     """One chat turn (WhatsApp, web or CLI): message in, answer out, tokens and latency."""
 
     __tablename__ = "ai_chat"
-    __table_args__ = (Index("ix_ai_chat_user_id_ts", "user_id", "ts"),)
+    # request_id: a retried WhatsApp message finds its logged answer, a spooled row its earlier write.
+    __table_args__ = (
+        Index("ix_ai_chat_user_id_ts", "user_id", "ts"),
+        Index("ix_ai_chat_request_id", "request_id"),
+    )
     user_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("adm_user.id"))
     phone: Mapped[str | None] = mapped_column(String(16))
     user_role: Mapped[str | None] = mapped_column(String(30))
