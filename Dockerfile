@@ -52,4 +52,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=5 \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status != 200)"
 # Migrate, load the sample data once, ingest the manuals, serve (LLM_BASE_URL unset: the local sidecar).
-CMD ["sh", "-c", "sentient db upgrade && sentient seed && sentient ingest manuals && sentient serve --host 0.0.0.0 --port 8000"]
+CMD ["sh", "-c", "sentient db upgrade && sentient seed && sentient ingest && sentient serve --host 0.0.0.0 --port 8000"]

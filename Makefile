@@ -23,7 +23,7 @@ install: $(STAMP)
 run: $(STAMP)  ## migrate, load the sample data (once), ingest the manuals and serve on http://$(HOST):$(PORT)
 	$(VENV)/bin/sentient db upgrade
 	$(VENV)/bin/sentient seed
-	$(VENV)/bin/sentient ingest manuals
+	$(VENV)/bin/sentient ingest
 	$(VENV)/bin/sentient serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)  ## all tests, on SQLite and (when a server answers) PostgreSQL

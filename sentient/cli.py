@@ -191,7 +191,10 @@ def _collection_name(value: str | None) -> str | None:
 
 @app.command()
 def ingest(
-    path: Annotated[Path, typer.Argument(exists=True, help="A folder (mirrored) or one file of manuals.")],
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="A folder (mirrored) or one file of manuals (default MANUALS_DIR)."),
+    ] = None,
     collection: Annotated[
         str | None,
         typer.Option(help="Collection name (default MANUALS_COLLECTION).", callback=_collection_name),
@@ -205,6 +208,10 @@ def ingest(
     from warehouse.db import make_engine
 
     settings = get_settings()
+    path = path or settings.manuals_dir
+    if not path.exists():
+        console.print(f"[red]error:[/] no manuals at {str(path)!r} (the argument, or MANUALS_DIR)")
+        raise typer.Exit(2)
     store = RetrievalHub(settings).store(collection)
     engine = make_engine(settings.database_url)
     try:
@@ -274,9 +281,7 @@ def search(
     mode: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
     user: Annotated[
         str | None,
-        typer.Option(
-            "--user", "-u", help="Search as this user: only what their role may read."
-        ),
+        typer.Option("--user", "-u", help="Search as this user: only what their role may read."),
     ] = None,
 ) -> None:
     """Search the manuals: source, section, lines, score and text of the best passages."""

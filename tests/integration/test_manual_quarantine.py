@@ -113,10 +113,11 @@ def test_ingest_cli_prints_the_quarantine_table_and_stores_the_flags(
         "DATABASE_URL": seeded_engine.url.render_as_string(hide_password=False),
         "DATA_DIR": str(tmp_path / "data"),
         "COLUMNS": "200",
+        "MANUALS_DIR": str(docs),  # no path argument: the configured folder is read
     }
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(app, ["ingest", str(docs)], env=env)
+        result = CliRunner().invoke(app, ["ingest"], env=env)
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output

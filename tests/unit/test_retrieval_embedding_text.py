@@ -17,6 +17,7 @@ from retrieval.store import check_collection_name
 from retrieval.store_codec import embedding_text
 from retrieval.types import Chunk
 from sentient.cli import app
+from sentient.settings import get_settings
 
 
 def chunk(section: str, text: str = "Dwell for P seconds.") -> Chunk:
@@ -91,3 +92,15 @@ def test_cli_refuses_a_bad_collection_name_before_touching_any_store(tmp_path: P
     assert result.exit_code == 2
     assert "3-512 characters" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ingest_without_a_path_reads_manuals_dir_and_refuses_a_missing_one(tmp_path: Path) -> None:
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            app, ["ingest"], env={"MANUALS_DIR": str(tmp_path / "nowhere"), "DATA_DIR": str(tmp_path / "d")}
+        )
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2 and "MANUALS_DIR" in result.output
+    assert not (tmp_path / "d").exists()  # refused before any store was opened
