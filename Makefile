@@ -31,7 +31,7 @@ test: $(STAMP)  ## all tests, on SQLite and (when a server answers) PostgreSQL
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check sentient tools tests bench
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache  # the layering contracts in pyproject.toml
 
