@@ -46,6 +46,7 @@ class MemoryVectorStore:
     def __init__(self, embedder: HashEmbedder | None = None) -> None:
         self.embedder = embedder or HashEmbedder()
         self._rows: dict[str, tuple[Chunk, list[float]]] = {}
+        self._writes = 0
 
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]] | None = None) -> None:
         """Insert or replace chunks by id; vectors are computed with the embedder when None."""
@@ -56,12 +57,14 @@ class MemoryVectorStore:
         vecs = vectors if vectors is not None else self.embedder.embed([embedding_text(c) for c in chunks])
         for chunk, vec in zip(chunks, vecs, strict=True):
             self._rows[chunk.id] = (chunk, list(vec))
+        self._writes += bool(chunks)
 
     def delete_source(self, source: str) -> int:
         """Delete every chunk of one source; returns how many there were."""
         ids = [i for i, (c, _) in self._rows.items() if c.source == source]
         for i in ids:
             del self._rows[i]
+        self._writes += bool(ids)
         return len(ids)
 
     def sources(self) -> dict[str, str]:
@@ -112,3 +115,7 @@ class MemoryVectorStore:
     def count(self) -> int:
         """Number of chunks stored."""
         return len(self._rows)
+
+    def revision(self) -> str:
+        """Changes with every write (a counter)."""
+        return str(self._writes)

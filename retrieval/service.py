@@ -24,7 +24,7 @@ class RetrievalService:
         self.store, self.reranker, self.refresh_s = store, reranker, refresh_s
         self._lock = threading.Lock()
         self._searcher: HybridSearcher | None = None
-        self._built_count = -1
+        self._built_revision: str | None = None
         self._checked_at = 0.0
 
     def searcher(self) -> HybridSearcher:
@@ -33,8 +33,10 @@ class RetrievalService:
             now = time.monotonic()
             if self._searcher is None or now - self._checked_at > self.refresh_s:
                 self._checked_at = now
-                count = self.store.count()
-                if self._searcher is None or count != self._built_count:
+                # The store's write stamp, not its size: a manual re-ingested with as many chunks as
+                # before (a corrected value) must be seen too.
+                revision = self.store.revision()
+                if self._searcher is None or revision != self._built_revision:
                     chunks = self.store.all_chunks()
                     lexical = Bm25Index()
                     lexical.build(chunks)
@@ -42,7 +44,7 @@ class RetrievalService:
                     self._searcher = HybridSearcher(
                         self.store, lexical, reranker=self.reranker, catalog=catalog
                     )
-                    self._built_count = count
+                    self._built_revision = revision
             return self._searcher
 
     def search(

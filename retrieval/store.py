@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -87,6 +88,10 @@ class VectorStore(Protocol):
 
     def count(self) -> int:
         """Number of chunks stored."""
+        ...
+
+    def revision(self) -> str:
+        """A value that changes whenever any process wrote to the store (readers rebuild on a change)."""
         ...
 
 
@@ -173,13 +178,35 @@ class ChromaStore:
                 documents=[c.text for c in part],
                 metadatas=[chunk_metadata(c) for c in part],
             )
+        if chunks:
+            self._stamp()
 
     def delete_source(self, source: str) -> int:
         """Delete every chunk of one source; returns how many there were."""
         ids = self.collection.get(where={"source": source}, include=[])["ids"]
         for start in range(0, len(ids), self._batch):
             self.collection.delete(ids=ids[start : start + self._batch])
+        if ids:
+            self._stamp()
         return len(ids)
+
+    def revision(self) -> str:
+        """The chunk count and the stamp of the last write, read fresh from Chroma: a file re-ingested by
+        another process with as many chunks as before changes the stamp, not the count."""
+        col = self._fresh()
+        return f"{col.count()}:{(col.metadata or {}).get('revision', '')}"
+
+    def _stamp(self) -> None:
+        """Record a write in the collection's metadata (the other keys, read fresh, are kept)."""
+        meta = dict(self._fresh().metadata or {})
+        self.collection.modify(metadata={**meta, "revision": uuid.uuid4().hex})
+
+    def _fresh(self) -> Collection:
+        """The collection as the server has it now (a Collection object caches its metadata)."""
+        return self.client.get_collection(
+            self.collection.name,
+            embedding_function=ChromaEmbeddingFunction(self.embedder),  # type: ignore[arg-type]
+        )
 
     def sources(self) -> dict[str, str]:
         """Each stored source with the content hash of the version stored."""

@@ -226,6 +226,21 @@ def test_manuals_ingested_by_one_process_are_found_through_both_replicas(cluster
         hits = httpx.get(f"{url}/api/search", params=query, timeout=30).json()
         assert any("zorbulator" in str(h).lower() for h in hits["results"]), (url, hits)
 
+    # A corrected value, the same number of chunks: the replicas' keyword index must see the new text too
+    # (they once compared chunk counts only, and kept answering from the old version until a restart).
+    manual.write_text(manual.read_text().replace("45 Nm", "57 Nm"))
+    done = subprocess.run(
+        [str(BIN / "sentient"), "ingest", str(manual.parent)],
+        env=cluster.env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for url in cluster.replicas:
+        found = httpx.get(f"{url}/api/search", params={**query, "mode": "bm25"}, timeout=30).json()["results"]
+        texts = " ".join(str(h) for h in found)
+        assert "57 Nm" in texts and "45 Nm" not in texts, (url, found)
+
 
 def test_killing_a_replica_mid_stream_loses_no_message(cluster: Cluster) -> None:
     sids: list[str] = []
