@@ -1,5 +1,6 @@
-"""Fixed-window hit counters shared by every rate limit (web sign-in and chat, WhatsApp numbers):
-in-process, or in Redis so that every replica and worker counts together."""
+"""Fixed-window hit counters for the web sign-in and chat limits: in-process, or in Redis so that every
+replica counts together. (The WhatsApp per-number limit keeps each MessageSid's place instead of a bare
+count, so a retried message is not counted twice: channels/whatsapp/ratelimit.py.)"""
 
 from __future__ import annotations
 
